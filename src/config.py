@@ -1,0 +1,162 @@
+"""Application settings: one typed object, read once, validated at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+AppEnv = Literal["development", "test", "staging", "production"]
+
+PRODUCTION_CORS_ORIGINS = ["https://lpxgp.com", "https://www.lpxgp.com"]
+DEVELOPMENT_CORS_ORIGINS = ["http://localhost:8000", "http://127.0.0.1:8000"]
+
+# Values that mean "nobody set this yet": the dev defaults below and the shapes used in
+# .env.example and the seed document.
+_PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "example", "xxx", "...", "dev-only")
+_MIN_SECRET_LENGTH = 32
+
+# Settings every deployed environment must have, with their environment variable names.
+_REQUIRED_WHEN_DEPLOYED = {
+    "supabase_url": "SUPABASE_URL",
+    "supabase_anon_key": "SUPABASE_ANON_KEY",
+    "supabase_service_role_key": "SUPABASE_SERVICE_ROLE_KEY",
+    "openrouter_api_key": "OPENROUTER_API_KEY",
+    "voyage_api_key": "VOYAGE_API_KEY",
+    "langfuse_public_key": "LANGFUSE_PUBLIC_KEY",
+    "langfuse_secret_key": "LANGFUSE_SECRET_KEY",
+    "token_encryption_key": "TOKEN_ENCRYPTION_KEY",
+    "session_secret": "SESSION_SECRET",
+}
+_LONG_SECRETS = ("token_encryption_key", "session_secret")
+
+DEV_SESSION_SECRET = "dev-only-session-secret-change-me-0000000000"
+DEV_TOKEN_ENCRYPTION_KEY = "dev-only-token-encryption-key-change-me-00000"
+
+
+class Settings(BaseSettings):
+    """Every setting of the application; see .env.example for what each one means."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    app_env: AppEnv = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    data_dir: Path = Path(".lpxgp")
+    public_url: str = "http://127.0.0.1:8000"
+
+    database_url: SecretStr | None = None
+    database_admin_url: SecretStr | None = None
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    rate_limit_enabled: bool = True
+    rate_limit_default: str = "300/minute"
+
+    supabase_url: str | None = None
+    supabase_anon_key: SecretStr | None = None
+    supabase_service_role_key: SecretStr | None = None
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    voyage_api_key: SecretStr | None = None
+    langfuse_public_key: SecretStr | None = None
+    langfuse_secret_key: SecretStr | None = None
+    langfuse_host: str | None = None
+    token_encryption_key: SecretStr = SecretStr(DEV_TOKEN_ENCRYPTION_KEY)
+    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+
+    enable_email_sync: bool = False
+    enable_calendar_sync: bool = False
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        # `KEY=` in a .env file means "not set": fall back to the default, never to "".
+        if isinstance(value, str) and not value.strip():
+            field = cls.model_fields[info.field_name] if info.field_name else None
+            return field.get_default(call_default_factory=True) if field else None
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _check_environment(self) -> Settings:
+        if not self.cors_origins:
+            self.cors_origins = list(
+                PRODUCTION_CORS_ORIGINS if self.is_deployed else DEVELOPMENT_CORS_ORIGINS
+            )
+        if self.is_deployed:
+            problems = self.deployment_problems()
+            if problems:
+                raise ValueError(
+                    f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems)
+                )
+        return self
+
+    @property
+    def is_deployed(self) -> bool:
+        """Tell whether this is a shared environment (staging or production)."""
+        return self.app_env in ("staging", "production")
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        """Tell whether the app starts its own embedded Postgres."""
+        return self.database_url is None
+
+    @property
+    def llm_configured(self) -> bool:
+        """Tell whether a real LLM provider is configured."""
+        return self.openrouter_api_key is not None
+
+    def deployment_problems(self) -> list[str]:
+        """List every reason this configuration is unfit for a deployed environment."""
+        problems: list[str] = []
+        if self.database_url is None:
+            problems.append("DATABASE_URL is not set (the embedded database is for development)")
+        for field, env_name in _REQUIRED_WHEN_DEPLOYED.items():
+            value = _plain(getattr(self, field))
+            if not value or value in (DEV_SESSION_SECRET, DEV_TOKEN_ENCRYPTION_KEY):
+                problems.append(f"{env_name} is not set")
+            elif _is_placeholder(value):
+                problems.append(f"{env_name} still holds a placeholder value")
+            elif field in _LONG_SECRETS and len(value) < _MIN_SECRET_LENGTH:
+                problems.append(f"{env_name} must be at least {_MIN_SECRET_LENGTH} characters")
+        if "*" in self.cors_origins:
+            problems.append("CORS_ORIGINS must list origins, not '*'")
+        return problems
+
+    def secret_values(self) -> list[str]:
+        """Return every secret value set, so that logging can scrub them."""
+        values = [
+            _plain(getattr(self, name))
+            for name, field in type(self).model_fields.items()
+            if field.annotation is not None and "SecretStr" in str(field.annotation)
+        ]
+        return [value for value in values if value and len(value) >= 6]
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return "" if value is None else str(value)
+
+
+def _is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(marker in lowered for marker in _PLACEHOLDER_MARKERS)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Read the settings once from the environment (and a local .env file)."""
+    return Settings()
