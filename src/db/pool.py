@@ -1,0 +1,47 @@
+"""Where the database is, and the async connection pool the app shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool
+
+from src.config import Settings
+from src.db.embedded import EmbeddedDatabase, start_embedded
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """The URLs for the app's login role and for migrations, and the embedded server if any."""
+
+    app_url: str
+    admin_url: str
+    embedded: EmbeddedDatabase | None = None
+
+
+def resolve_database(settings: Settings) -> DatabaseTarget:
+    """Use DATABASE_URL when set; otherwise start (or reuse) the embedded server. Blocking."""
+    if settings.database_url is not None:
+        app_url = settings.database_url.get_secret_value()
+        admin = settings.database_admin_url
+        return DatabaseTarget(app_url, admin.get_secret_value() if admin else app_url)
+    embedded = start_embedded(settings.data_dir)
+    return DatabaseTarget(embedded.app_url, embedded.admin_url, embedded)
+
+
+def create_pool(url: str, settings: Settings) -> AsyncConnectionPool[AsyncConnection[TupleRow]]:
+    """Build the (unopened) pool; every connection is checked before it is handed out."""
+    return AsyncConnectionPool(
+        url,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+        # prepare_threshold=None: Supabase's transaction pooler cannot keep prepared statements.
+        kwargs={"prepare_threshold": None, "application_name": "lpxgp-web"},
+        check=AsyncConnectionPool.check_connection,
+        max_lifetime=30 * 60,
+        max_idle=5 * 60,
+        open=False,
+        name="lpxgp",
+    )
