@@ -1,0 +1,60 @@
+"""Start LPxGP on this machine: the embedded database, migrations, then the web server.
+
+Usage: python -m src [--host 127.0.0.1] [--port 8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from src.config import get_settings
+from src.db.migrate import apply_migrations
+from src.db.pool import resolve_database
+from src.logging_config import configure_logging
+
+
+def _banner(url: str, embedded: Path | None) -> str:
+    database = f"embedded PostgreSQL in {embedded}" if embedded else "DATABASE_URL"
+    return f"\n  LPxGP is running at {url}\n  Database: {database}\n  Press Ctrl+C to stop.\n\n"
+
+
+async def _serve(host: str, port: int) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.secret_values())
+    target = resolve_database(settings)
+    if not settings.is_deployed:
+        await apply_migrations(target.admin_url)
+    config = uvicorn.Config(
+        "src.main:app", host=host, port=port, log_config=None, proxy_headers=True
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.05)
+    if server.started:
+        # The one place we talk to a person on the terminal rather than to the log.
+        pgdata = target.embedded.pgdata if target.embedded else None
+        sys.stderr.write(_banner(f"http://{host}:{port}", pgdata))
+    await serving
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the development server until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m src", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(_serve(args.host, args.port))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

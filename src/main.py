@@ -1,0 +1,118 @@
+"""The ASGI application: `src.main:app`, built by `create_app()`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
+
+from src.config import Settings, get_settings
+from src.db.migrate import apply_migrations
+from src.db.pool import create_pool, resolve_database
+from src.errors import register_error_handlers
+from src.logging_config import configure_logging
+from src.middleware.rate_limit import DefaultRateLimitMiddleware, configure_limiter
+from src.middleware.request_log import RequestLogMiddleware
+from src.middleware.security import SecurityHeadersMiddleware
+from src.middleware.unhandled import UnhandledErrorMiddleware
+from src.monitoring.providers import ProviderRegistry
+from src.routes import health
+from src.routes.pages import home
+from src.templating import STATIC_DIR
+
+logger = structlog.get_logger("lpxgp.app")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Find (or start) the database, migrate it in development, open the pool."""
+    settings: Settings = app.state.settings
+    target = await run_in_threadpool(resolve_database, settings)
+    if settings.app_env == "development":
+        applied = await apply_migrations(target.admin_url)
+        if applied:
+            logger.info("migrations_applied", versions=applied)
+    pool = create_pool(target.app_url, settings)
+    # Do not wait: a deploy whose database is down must still start and fail /health.
+    await pool.open(wait=False)
+    app.state.pool = pool
+    app.state.database = target
+    logger.info("app_started", env=settings.app_env, embedded=target.embedded is not None)
+    try:
+        yield
+    finally:
+        await pool.close()
+        if target.embedded is not None:
+            # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.
+            await run_in_threadpool(target.embedded.release)
+        logger.info("app_stopped")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application: middleware, routers, error handlers and lifespan."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.secret_values())
+    app = FastAPI(
+        title="LPxGP",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.limiter = configure_limiter(settings)
+    app.state.providers = ProviderRegistry()
+    app.state.providers.register("openrouter", configured=settings.llm_configured)
+
+    # Added innermost first: the request log sees every response, including our 500s.
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(
+        DefaultRateLimitMiddleware,
+        limit=settings.rate_limit_default,
+        enabled=settings.rate_limit_enabled,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-CSRF-Token",
+            "HX-Request",
+            "HX-Target",
+            "HX-Current-URL",
+            "HX-Trigger",
+        ],
+        expose_headers=["X-Request-ID", "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestLogMiddleware)
+    register_error_handlers(app)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health.router)
+    app.include_router(home.router)
+    return app
+
+
+def _build_default_app() -> FastAPI:
+    try:
+        return create_app()
+    except ValidationError as exc:
+        # One readable message naming every problem, instead of a traceback.
+        problems = "; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors())
+        sys.stderr.write(f"LPxGP configuration error: {problems}\n")
+        raise SystemExit(2) from None
+
+
+app = _build_default_app()

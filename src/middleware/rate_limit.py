@@ -1,0 +1,91 @@
+"""Rate limits: a default per client IP on every route, and stricter slowapi limits per route.
+
+slowapi's own middleware finds the route's endpoint to apply default limits, but FastAPI's
+included routers no longer expose endpoints before routing, so it silently limited nothing.
+The default limit is therefore applied here, before routing, with the `limits` library that
+slowapi is built on; per-route limits stay slowapi decorators on the module-level `limiter`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from slowapi import Limiter
+from slowapi.util import get_remote_address
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from src.config import Settings
+from src.errors import body_for_status, render_error
+
+EXEMPT_PREFIXES = ("/health", "/static/")
+
+limiter = Limiter(
+    key_func=get_remote_address,
+    storage_uri="memory://",
+    headers_enabled=True,
+    strategy="moving-window",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exempt(func: F) -> F:
+    """Mark a route as exempt from its slowapi limits (the default limit skips by path)."""
+    limiter.exempt(func)  # type: ignore[no-untyped-call]
+    return func
+
+
+def configure_limiter(settings: Settings) -> Limiter:
+    """Apply the settings to the shared per-route limiter and start from empty counters."""
+    limiter.enabled = settings.rate_limit_enabled
+    limiter.reset()
+    return limiter
+
+
+class DefaultRateLimitMiddleware:
+    """Apply one limit per client IP to every request outside the exempt paths."""
+
+    def __init__(self, app: ASGIApp, *, limit: str, enabled: bool = True) -> None:
+        self.app = app
+        self.enabled = enabled
+        self.item: RateLimitItem = parse(limit)
+        self.strategy = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection."""
+        if scope["type"] != "http" or not self.enabled or scope["path"].startswith(EXEMPT_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        allowed = self.strategy.hit(self.item, "default", key)
+        reset_at, remaining = self.strategy.get_window_stats(self.item, "default", key)
+        headers = {
+            "X-RateLimit-Limit": str(self.item.amount),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(math.ceil(reset_at)),
+        }
+        if not allowed:
+            retry_after = max(1, math.ceil(reset_at - time.time()))
+            body = body_for_status(429, f"Too many requests: the limit is {self.item}.")
+            body = replace(body, headers=headers | {"Retry-After": str(retry_after)})
+            await render_error(Request(scope, receive), body)(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                mutable = MutableHeaders(scope=message)
+                for name, value in headers.items():
+                    mutable.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
