@@ -1,0 +1,271 @@
+"""The data model's walls: RLS everywhere, the app role owns nothing, constraints hold."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from src.db.embedded import APP_ROLE, EmbeddedDatabase
+
+
+def admin(db: EmbeddedDatabase) -> psycopg.Connection:
+    return psycopg.connect(db.admin_url, autocommit=True)
+
+
+@contextmanager
+def acting_as(db: EmbeddedDatabase, user_id: uuid.UUID | None) -> Iterator[psycopg.Connection]:
+    """A transaction on the app's login role, as `authenticated` with claims (or as `anon`)."""
+    with psycopg.connect(db.app_url) as conn:
+        role = "authenticated" if user_id else "anon"
+        claims = {"sub": str(user_id), "role": role} if user_id else {"role": "anon"}
+        conn.execute(
+            "select set_config('role', %(role)s, true), set_config('request.jwt.claims', %(c)s, true)",
+            {"role": role, "c": json.dumps(claims)},
+        )
+        yield conn
+        conn.rollback()
+
+
+@pytest.fixture(scope="module")
+def world(migrated_db: EmbeddedDatabase) -> dict[str, uuid.UUID]:
+    """Two GP orgs with an admin, member and viewer each, one LP, one platform admin."""
+    ids: dict[str, uuid.UUID] = {}
+    with admin(migrated_db) as conn:
+        for org in ("gp_a", "gp_b"):
+            ids[org] = conn.execute(
+                "insert into organizations (name, is_gp) values (%s, true) returning id", (org,)
+            ).fetchone()[0]
+            ids[f"{org}_fund"] = conn.execute(
+                "insert into funds (org_id, name, strategy, status) values (%s, %s, 'venture/early', 'raising') returning id",
+                (ids[org], f"{org} Fund I"),
+            ).fetchone()[0]
+            for role in ("admin", "member", "viewer"):
+                ids[f"{org}_{role}"] = user = add_person(
+                    conn, f"{org}-{role}", org_id=ids[org], role=role
+                )
+        ids["lp"] = conn.execute(
+            "insert into organizations (name, is_lp) values ('Nordic Pension', true) returning id"
+        ).fetchone()[0]
+        conn.execute(
+            "insert into lp_profiles (org_id, lp_type) values (%s, 'public_pension')", (ids["lp"],)
+        )
+        ids["platform_admin"] = add_person(conn, "platform", super_admin=True)
+        assert user
+    return ids
+
+
+def add_person(
+    conn: psycopg.Connection, name: str, *, org_id=None, role=None, super_admin=False
+) -> uuid.UUID:
+    user_id = conn.execute(
+        "insert into auth.users (email) values (%s) returning id",
+        (f"{name}-{uuid.uuid4().hex[:6]}@example.org",),
+    ).fetchone()[0]
+    person = conn.execute(
+        "insert into people (auth_user_id, full_name, is_super_admin) values (%s, %s, %s) returning id",
+        (user_id, name, super_admin),
+    ).fetchone()[0]
+    if org_id:
+        conn.execute(
+            "insert into employment (person_id, org_id, access_role) values (%s, %s, %s)",
+            (person, org_id, role),
+        )
+    return user_id
+
+
+def test_every_table_has_rls_and_a_policy(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        rows = conn.execute(
+            """
+            select c.relname, c.relrowsecurity,
+                   (select count(*) from pg_policy p where p.polrelid = c.oid)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'public' and c.relkind = 'r'
+            """
+        ).fetchall()
+    assert len(rows) >= 20
+    unprotected = [name for name, rls, policies in rows if not rls or policies == 0]
+    assert unprotected == []
+
+
+def test_app_role_owns_nothing_and_cannot_bypass_rls(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        role = conn.execute(
+            "select rolsuper, rolbypassrls, rolinherit from pg_roles where rolname = %s",
+            (APP_ROLE,),
+        ).fetchone()
+        owned = conn.execute(
+            "select count(*) from pg_class c join pg_roles r on r.oid = c.relowner where r.rolname = %s",
+            (APP_ROLE,),
+        ).fetchone()[0]
+        grants = conn.execute(
+            "select count(*) from information_schema.role_table_grants where grantee = %s",
+            (APP_ROLE,),
+        ).fetchone()[0]
+    assert role == (False, False, False)
+    assert owned == 0 and grants == 0
+
+
+def test_app_role_without_a_role_switch_fails_closed(migrated_db: EmbeddedDatabase, world):
+    with psycopg.connect(migrated_db.app_url) as conn, pytest.raises(errors.InsufficientPrivilege):
+        conn.execute("select * from funds")
+
+
+def test_security_definer_functions_pin_an_empty_search_path(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        rows = conn.execute(
+            """
+            select p.proname, p.proconfig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = 'public' and p.prosecdef
+            """
+        ).fetchall()
+    assert rows
+    for name, config in rows:
+        assert config and 'search_path=""' in config, name
+
+
+def visible_funds(db: EmbeddedDatabase, user: uuid.UUID | None) -> set[uuid.UUID]:
+    with acting_as(db, user) as conn:
+        return {row[0] for row in conn.execute("select id from funds")}
+
+
+def test_gp_members_see_only_their_own_funds(migrated_db: EmbeddedDatabase, world):
+    assert visible_funds(migrated_db, world["gp_a_member"]) == {world["gp_a_fund"]}
+    assert visible_funds(migrated_db, world["gp_a_viewer"]) == {world["gp_a_fund"]}
+    assert visible_funds(migrated_db, world["gp_b_admin"]) == {world["gp_b_fund"]}
+    assert visible_funds(migrated_db, world["platform_admin"]) >= {
+        world["gp_a_fund"],
+        world["gp_b_fund"],
+    }
+
+
+def test_anonymous_requests_are_refused_by_grant(migrated_db: EmbeddedDatabase, world):
+    with acting_as(migrated_db, None) as conn, pytest.raises(errors.InsufficientPrivilege):
+        conn.execute("select id from funds")
+
+
+def test_writes_into_another_org_are_refused(migrated_db: EmbeddedDatabase, world):
+    with acting_as(migrated_db, world["gp_a_member"]) as conn:
+        with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(
+                "insert into funds (org_id, name, strategy) values (%s, 'Sneaky', 'secondaries')",
+                (world["gp_b"],),
+            )
+    with acting_as(migrated_db, world["gp_a_member"]) as conn:
+        updated = conn.execute(
+            "update funds set name = 'Taken' where id = %s returning id", (world["gp_b_fund"],)
+        ).fetchall()
+        deleted = conn.execute(
+            "delete from funds where id = %s returning id", (world["gp_b_fund"],)
+        ).fetchall()
+    assert updated == [] and deleted == []
+    with admin(migrated_db) as conn:
+        assert conn.execute(
+            "select name from funds where id = %s", (world["gp_b_fund"],)
+        ).fetchone() == ("gp_b Fund I",)
+
+
+def test_viewers_read_but_cannot_write(migrated_db: EmbeddedDatabase, world):
+    with acting_as(migrated_db, world["gp_a_viewer"]) as conn:
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute(
+                "insert into funds (org_id, name, strategy) values (%s, 'New', 'secondaries')",
+                (world["gp_a"],),
+            )
+    with acting_as(migrated_db, world["gp_a_viewer"]) as conn:
+        assert (
+            conn.execute(
+                "update funds set name = 'x' where id = %s returning id", (world["gp_a_fund"],)
+            ).fetchall()
+            == []
+        )
+    with acting_as(migrated_db, world["gp_a_member"]) as conn:
+        assert conn.execute(
+            "update funds set name = 'x' where id = %s returning id", (world["gp_a_fund"],)
+        ).fetchall()
+
+
+def test_lp_market_data_is_read_by_all_and_written_by_platform_admins(
+    migrated_db: EmbeddedDatabase, world
+):
+    with acting_as(migrated_db, world["gp_b_viewer"]) as conn:
+        assert conn.execute(
+            "select count(*) from lp_profiles where org_id = %s", (world["lp"],)
+        ).fetchone() == (1,)
+        assert (
+            conn.execute(
+                "update lp_profiles set aum_musd = 1 where org_id = %s returning org_id",
+                (world["lp"],),
+            ).fetchall()
+            == []
+        )
+    with acting_as(migrated_db, world["platform_admin"]) as conn:
+        assert conn.execute(
+            "update lp_profiles set aum_musd = 1 where org_id = %s returning org_id", (world["lp"],)
+        ).fetchall()
+
+
+def test_other_orgs_and_their_people_are_invisible(migrated_db: EmbeddedDatabase, world):
+    with acting_as(migrated_db, world["gp_a_member"]) as conn:
+        orgs = {row[0] for row in conn.execute("select id from organizations")}
+        people = conn.execute(
+            "select count(*) from people p join employment e on e.person_id = p.id "
+            "where e.org_id = %s",
+            (world["gp_b"],),
+        ).fetchone()[0]
+    assert world["gp_b"] not in orgs and world["gp_a"] in orgs and world["lp"] in orgs
+    assert people == 0
+
+
+@pytest.mark.parametrize(
+    ("statement", "constraint"),
+    [
+        (
+            "insert into lp_profiles (org_id, lp_type) values (%(lp)s, 'hedge_fund')",
+            "lp_profiles_lp_type_check",
+        ),
+        (
+            "insert into lp_profiles (org_id, lp_type, aum_musd) values (%(lp)s, 'bank', -5)",
+            "lp_profiles_aum_musd_check",
+        ),
+        (
+            "insert into lp_profiles (org_id, lp_type, fund_size_min_musd, fund_size_max_musd) "
+            "values (%(lp)s, 'bank', 500, 100)",
+            "lp_profiles_fund_size_range",
+        ),
+        (
+            "insert into lp_profiles (org_id, lp_type, aum_musd) values (%(lp)s, 'bank', 2000000)",
+            "lp_profiles_aum_musd_check",
+        ),
+        (
+            "insert into funds (org_id, name, strategy, status) values (%(gp)s, 'F', 'venture', 'open')",
+            "funds_status_check",
+        ),
+        (
+            "insert into funds (org_id, name, strategy, target_size_musd, hard_cap_musd) "
+            "values (%(gp)s, 'F', 'venture', 500, 400)",
+            "funds_cap_at_least_target",
+        ),
+        (
+            "insert into lp_profiles (org_id, lp_type, private_markets_allocation_pct) values (%(lp)s, 'bank', 101)",
+            "lp_profiles_private_markets_allocation_pct_check",
+        ),
+    ],
+)
+def test_constraints_reject_bad_values_by_name(
+    migrated_db: EmbeddedDatabase, world, statement, constraint
+):
+    with admin(migrated_db) as conn:
+        lp = conn.execute(
+            "insert into organizations (name, is_lp) values ('tmp', true) returning id"
+        ).fetchone()[0]
+        try:
+            with pytest.raises(errors.IntegrityError) as excinfo:
+                conn.execute(statement, {"lp": lp, "gp": world["gp_a"]})
+            assert excinfo.value.diag.constraint_name == constraint
+        finally:
+            conn.execute("delete from organizations where id = %s", (lp,))
