@@ -269,3 +269,58 @@ def test_constraints_reject_bad_values_by_name(
             assert excinfo.value.diag.constraint_name == constraint
         finally:
             conn.execute("delete from organizations where id = %s", (lp,))
+
+
+def quality(conn: psycopg.Connection, lp: uuid.UUID) -> float:
+    return float(
+        conn.execute(
+            "select data_quality_score from lp_profiles where org_id = %s", (lp,)
+        ).fetchone()[0]
+    )
+
+
+def test_data_quality_score_follows_completeness_and_verification(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        lp = conn.execute(
+            "insert into organizations (name, is_lp) values ('Sparse LP', true) returning id"
+        ).fetchone()[0]
+        try:
+            conn.execute(
+                "insert into lp_profiles (org_id, lp_type) values (%s, 'foundation')", (lp,)
+            )
+            assert quality(conn, lp) == 0.0
+
+            conn.execute(
+                "update lp_profiles set mandate_text = %s, strategies = '{venture/early}', geographies = '{europe}', "
+                "sectors = '{healthcare}', aum_musd = 900, check_size_min_musd = 5, check_size_max_musd = 25, "
+                "fund_size_min_musd = 100, fund_size_max_musd = 800 where org_id = %s",
+                ("Backs first-time European healthcare venture managers with 5-25m tickets.", lp),
+            )
+            assert quality(conn, lp) == 0.56  # 7 of 10 fields
+
+            conn.execute(
+                "update organizations set website = 'https://sparse.example.org' where id = %s",
+                (lp,),
+            )
+            conn.execute(
+                "insert into investments (lp_org_id, fund_name) values (%s, 'Alpha Bio II')", (lp,)
+            )
+            person = conn.execute(
+                "insert into people (full_name) values ('Ana CIO') returning id"
+            ).fetchone()[0]
+            conn.execute(
+                "insert into employment (person_id, org_id, title) values (%s, %s, 'CIO')",
+                (person, lp),
+            )
+            assert quality(conn, lp) == 0.8  # complete, never verified
+
+            conn.execute("update lp_profiles set last_verified_at = now() where org_id = %s", (lp,))
+            assert quality(conn, lp) == 1.0
+            conn.execute(
+                "update lp_profiles set last_verified_at = now() - interval '365 days' where org_id = %s",
+                (lp,),
+            )
+            assert quality(conn, lp) == 0.9
+        finally:
+            conn.execute("delete from people where full_name = 'Ana CIO'")
+            conn.execute("delete from organizations where id = %s", (lp,))
