@@ -13,9 +13,6 @@ from pathlib import Path
 import uvicorn
 
 from src.config import get_settings
-from src.db.migrate import apply_migrations
-from src.db.pool import resolve_database
-from src.logging_config import configure_logging
 
 
 def _banner(url: str, embedded: Path | None) -> str:
@@ -24,11 +21,8 @@ def _banner(url: str, embedded: Path | None) -> str:
 
 
 async def _serve(host: str, port: int) -> None:
+    # The app's lifespan starts the database and migrates it; we only report where it lives.
     settings = get_settings()
-    configure_logging(settings.log_level, settings.secret_values())
-    target = resolve_database(settings)
-    if not settings.is_deployed:
-        await apply_migrations(target.admin_url)
     config = uvicorn.Config(
         "src.main:app", host=host, port=port, log_config=None, proxy_headers=True
     )
@@ -38,7 +32,9 @@ async def _serve(host: str, port: int) -> None:
         await asyncio.sleep(0.05)
     if server.started:
         # The one place we talk to a person on the terminal rather than to the log.
-        pgdata = target.embedded.pgdata if target.embedded else None
+        pgdata = (
+            (settings.data_dir / "pgdata").resolve() if settings.uses_embedded_database else None
+        )
         sys.stderr.write(_banner(f"http://{host}:{port}", pgdata))
     await serving
 

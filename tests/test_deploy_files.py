@@ -1,5 +1,4 @@
 import re
-import shutil
 import subprocess
 import tomllib
 
@@ -89,4 +88,3 @@ def test_ci_entry_point_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "exec scripts/test" in ci_run
     assert "scripts/test" in readme and "scripts/start" in readme
-    assert shutil.which("bash")

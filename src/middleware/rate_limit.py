@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
@@ -34,14 +32,6 @@ limiter = Limiter(
     headers_enabled=True,
     strategy="moving-window",
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def exempt(func: F) -> F:
-    """Mark a route as exempt from its slowapi limits (the default limit skips by path)."""
-    limiter.exempt(func)  # type: ignore[no-untyped-call]
-    return func
 
 
 def configure_limiter(settings: Settings) -> Limiter:
