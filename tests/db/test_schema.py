@@ -10,6 +10,7 @@ import pytest
 from psycopg import errors
 
 from src.db.embedded import APP_ROLE, EmbeddedDatabase
+from tests import factories as f
 
 
 def admin(db: EmbeddedDatabase) -> psycopg.Connection:
@@ -36,45 +37,15 @@ def world(migrated_db: EmbeddedDatabase) -> dict[str, uuid.UUID]:
     ids: dict[str, uuid.UUID] = {}
     with admin(migrated_db) as conn:
         for org in ("gp_a", "gp_b"):
-            ids[org] = conn.execute(
-                "insert into organizations (name, is_gp) values (%s, true) returning id", (org,)
-            ).fetchone()[0]
-            ids[f"{org}_fund"] = conn.execute(
-                "insert into funds (org_id, name, strategy, status) values (%s, %s, 'venture/early', 'raising') returning id",
-                (ids[org], f"{org} Fund I"),
-            ).fetchone()[0]
+            ids[org] = f.make_org(conn, name=org)
+            ids[f"{org}_fund"] = f.make_fund(
+                conn, org_id=ids[org], name=f"{org} Fund I", strategy="venture/early"
+            )
             for role in ("admin", "member", "viewer"):
-                ids[f"{org}_{role}"] = user = add_person(
-                    conn, f"{org}-{role}", org_id=ids[org], role=role
-                )
-        ids["lp"] = conn.execute(
-            "insert into organizations (name, is_lp) values ('Nordic Pension', true) returning id"
-        ).fetchone()[0]
-        conn.execute(
-            "insert into lp_profiles (org_id, lp_type) values (%s, 'public_pension')", (ids["lp"],)
-        )
-        ids["platform_admin"] = add_person(conn, "platform", super_admin=True)
-        assert user
+                ids[f"{org}_{role}"] = f.make_user(conn, org_id=ids[org], access_role=role)
+        ids["lp"] = f.make_lp(conn, org={"name": "Nordic Pension"})
+        ids["platform_admin"] = f.make_user(conn, is_super_admin=True)
     return ids
-
-
-def add_person(
-    conn: psycopg.Connection, name: str, *, org_id=None, role=None, super_admin=False
-) -> uuid.UUID:
-    user_id = conn.execute(
-        "insert into auth.users (email) values (%s) returning id",
-        (f"{name}-{uuid.uuid4().hex[:6]}@example.org",),
-    ).fetchone()[0]
-    person = conn.execute(
-        "insert into people (auth_user_id, full_name, is_super_admin) values (%s, %s, %s) returning id",
-        (user_id, name, super_admin),
-    ).fetchone()[0]
-    if org_id:
-        conn.execute(
-            "insert into employment (person_id, org_id, access_role) values (%s, %s, %s)",
-            (person, org_id, role),
-        )
-    return user_id
 
 
 def test_every_table_has_rls_and_a_policy(migrated_db: EmbeddedDatabase):
@@ -221,56 +192,6 @@ def test_other_orgs_and_their_people_are_invisible(migrated_db: EmbeddedDatabase
     assert people == 0
 
 
-@pytest.mark.parametrize(
-    ("statement", "constraint"),
-    [
-        (
-            "insert into lp_profiles (org_id, lp_type) values (%(lp)s, 'hedge_fund')",
-            "lp_profiles_lp_type_check",
-        ),
-        (
-            "insert into lp_profiles (org_id, lp_type, aum_musd) values (%(lp)s, 'bank', -5)",
-            "lp_profiles_aum_musd_check",
-        ),
-        (
-            "insert into lp_profiles (org_id, lp_type, fund_size_min_musd, fund_size_max_musd) "
-            "values (%(lp)s, 'bank', 500, 100)",
-            "lp_profiles_fund_size_range",
-        ),
-        (
-            "insert into lp_profiles (org_id, lp_type, aum_musd) values (%(lp)s, 'bank', 2000000)",
-            "lp_profiles_aum_musd_check",
-        ),
-        (
-            "insert into funds (org_id, name, strategy, status) values (%(gp)s, 'F', 'venture', 'open')",
-            "funds_status_check",
-        ),
-        (
-            "insert into funds (org_id, name, strategy, target_size_musd, hard_cap_musd) "
-            "values (%(gp)s, 'F', 'venture', 500, 400)",
-            "funds_cap_at_least_target",
-        ),
-        (
-            "insert into lp_profiles (org_id, lp_type, private_markets_allocation_pct) values (%(lp)s, 'bank', 101)",
-            "lp_profiles_private_markets_allocation_pct_check",
-        ),
-    ],
-)
-def test_constraints_reject_bad_values_by_name(
-    migrated_db: EmbeddedDatabase, world, statement, constraint
-):
-    with admin(migrated_db) as conn:
-        lp = conn.execute(
-            "insert into organizations (name, is_lp) values ('tmp', true) returning id"
-        ).fetchone()[0]
-        try:
-            with pytest.raises(errors.IntegrityError) as excinfo:
-                conn.execute(statement, {"lp": lp, "gp": world["gp_a"]})
-            assert excinfo.value.diag.constraint_name == constraint
-        finally:
-            conn.execute("delete from organizations where id = %s", (lp,))
-
-
 def quality(conn: psycopg.Connection, lp: uuid.UUID) -> float:
     return float(
         conn.execute(
@@ -324,3 +245,71 @@ def test_data_quality_score_follows_completeness_and_verification(migrated_db: E
         finally:
             conn.execute("delete from people where full_name = 'Ana CIO'")
             conn.execute("delete from organizations where id = %s", (lp,))
+
+
+def test_an_organisation_keeps_its_last_admin(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        org = f.make_org(conn)
+        first = f.make_person(conn, org_id=org, access_role="admin")
+        second = f.make_person(conn, org_id=org, access_role="admin")
+        conn.execute("update employment set access_role = 'member' where person_id = %s", (first,))
+        for statement in (
+            "update employment set access_role = 'viewer' where person_id = %(p)s",
+            "update employment set is_current = false where person_id = %(p)s",
+            "delete from employment where person_id = %(p)s",
+            "delete from people where id = %(p)s",
+        ):
+            with pytest.raises(errors.CheckViolation) as excinfo:
+                conn.execute(statement, {"p": second})
+            assert excinfo.value.diag.constraint_name == "employment_last_admin"
+        conn.execute("delete from organizations where id = %s", (org,))  # the org itself may go
+        assert conn.execute(
+            "select count(*) from employment where org_id = %s", (org,)
+        ).fetchone() == (0,)
+
+
+def test_org_admins_manage_their_own_team_and_invitations_only(
+    migrated_db: EmbeddedDatabase, world
+):
+    with admin(migrated_db) as conn:
+        newcomer = f.make_person(conn)
+    with acting_as(migrated_db, world["gp_a_admin"]) as conn:
+        conn.execute(
+            "insert into employment (person_id, org_id, access_role) values (%s, %s, 'member')",
+            (newcomer, world["gp_a"]),
+        )
+        conn.execute(
+            "insert into invitations (org_id, email, access_role, token_hash) "
+            "values (%s, 'new@example.org', 'viewer', 'h-own')",
+            (world["gp_a"],),
+        )
+        assert conn.execute(
+            "update organizations set website = 'https://a.example.org' where id = %s returning id",
+            (world["gp_a"],),
+        ).fetchall()
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute(
+                "insert into invitations (org_id, email, access_role, token_hash) "
+                "values (%s, 'x@example.org', 'admin', 'h-other')",
+                (world["gp_b"],),
+            )
+    with acting_as(migrated_db, world["gp_a_member"]) as conn:
+        assert conn.execute("select count(*) from invitations").fetchone() == (0,)
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute(
+                "insert into employment (person_id, org_id, access_role) values (%s, %s, 'admin')",
+                (newcomer, world["gp_a"]),
+            )
+
+
+def test_a_person_cannot_make_themselves_platform_admin(migrated_db: EmbeddedDatabase, world):
+    with acting_as(migrated_db, world["gp_a_member"]) as conn:
+        assert conn.execute(
+            "update people set full_name = 'New Name' where auth_user_id = %s returning id",
+            (world["gp_a_member"],),
+        ).fetchall()
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute(
+                "update people set is_super_admin = true where auth_user_id = %s",
+                (world["gp_a_member"],),
+            )
