@@ -72,6 +72,7 @@ class Settings(BaseSettings):
 
     enable_email_sync: bool = False
     enable_calendar_sync: bool = False
+    demo_market: bool = True
 
     @field_validator("*", mode="before")
     @classmethod

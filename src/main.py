@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from src.config import Settings, get_settings
 from src.db.migrate import apply_migrations
 from src.db.pool import create_pool, resolve_database
+from src.demo.generate import ensure_demo_market
 from src.errors import register_error_handlers
 from src.logging_config import configure_logging
 from src.middleware.rate_limit import DefaultRateLimitMiddleware, configure_limiter
@@ -32,13 +33,15 @@ logger = structlog.get_logger("lpxgp.app")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Find (or start) the database, migrate it in development, open the pool."""
+    """Find (or start) the database; in development migrate it and load the demo; open the pool."""
     settings: Settings = app.state.settings
     target = await run_in_threadpool(resolve_database, settings)
     if settings.app_env == "development":
         applied = await apply_migrations(target.admin_url)
         if applied:
             logger.info("migrations_applied", versions=applied)
+        if settings.demo_market and target.embedded is not None:
+            await run_in_threadpool(ensure_demo_market, target.admin_url)
     pool = create_pool(target.app_url, settings)
     # Do not wait: a deploy whose database is down must still start and fail /health.
     await pool.open(wait=False)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
+from psycopg import sql
 
 from src.config import Settings
 from src.db.embedded import EmbeddedDatabase, start_embedded
@@ -97,3 +101,17 @@ def app(settings: Settings) -> FastAPI:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with running_client(app) as http:
         yield http
+
+
+@pytest.fixture
+async def empty_db(pg_server: EmbeddedDatabase) -> AsyncIterator[EmbeddedDatabase]:
+    """A freshly migrated database of its own on the session server, dropped afterwards."""
+    name = f"lpxgp_{uuid.uuid4().hex[:12]}"
+    maintenance = pg_server.url(database="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    database = dataclasses.replace(pg_server, database=name)
+    await apply_migrations(database.admin_url)
+    yield database
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))

@@ -137,6 +137,24 @@ COUNTRY_REGION: Final = {
     "NG": "middle_east_africa", "KE": "middle_east_africa", "EG": "middle_east_africa",
 }  # fmt: skip
 
+COUNTRY_NAMES: Final = {
+    "US": "United States", "CA": "Canada", "MX": "Mexico", "BR": "Brazil", "CL": "Chile",
+    "CO": "Colombia", "AR": "Argentina", "PE": "Peru", "GB": "United Kingdom", "IE": "Ireland",
+    "FR": "France", "DE": "Germany", "NL": "Netherlands", "BE": "Belgium", "LU": "Luxembourg",
+    "CH": "Switzerland", "AT": "Austria", "IT": "Italy", "ES": "Spain", "PT": "Portugal",
+    "PL": "Poland", "CZ": "Czechia", "SE": "Sweden", "NO": "Norway", "DK": "Denmark",
+    "FI": "Finland", "IS": "Iceland", "JP": "Japan", "CN": "China", "HK": "Hong Kong",
+    "SG": "Singapore", "KR": "South Korea", "AU": "Australia", "NZ": "New Zealand", "IN": "India",
+    "TW": "Taiwan", "ID": "Indonesia", "MY": "Malaysia", "AE": "United Arab Emirates",
+    "SA": "Saudi Arabia", "QA": "Qatar", "KW": "Kuwait", "IL": "Israel", "ZA": "South Africa",
+    "NG": "Nigeria", "KE": "Kenya", "EG": "Egypt",
+}  # fmt: skip
+
+
+def geography_label(code: str) -> str:
+    """A region or ISO country code as people read it."""
+    return REGION_LABELS.get(code) or COUNTRY_NAMES.get(code, code)
+
 
 def strategy_parent(code: str) -> str:
     """The top-level strategy of a code: `venture/early` → `venture`."""

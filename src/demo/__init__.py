@@ -1,0 +1,1 @@
+"""The deterministic demo market: generator, texts and loader."""
