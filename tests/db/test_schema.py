@@ -313,3 +313,34 @@ def test_a_person_cannot_make_themselves_platform_admin(migrated_db: EmbeddedDat
                 "update people set is_super_admin = true where auth_user_id = %s",
                 (world["gp_a_member"],),
             )
+
+
+def test_every_foreign_key_has_an_index(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        unindexed = conn.execute(
+            """
+            select c.conrelid::regclass::text || '.' || a.attname
+            from pg_constraint c
+            join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+            where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+              and not exists (select 1 from pg_index i
+                              where i.indrelid = c.conrelid and i.indkey[0] = c.conkey[1])
+            """
+        ).fetchall()
+    assert unindexed == []
+
+
+def test_searchable_columns_have_their_indexes(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        methods = dict(
+            conn.execute(
+                "select indexname, am.amname from pg_indexes x "
+                "join pg_class c on c.relname = x.indexname join pg_am am on am.oid = c.relam "
+                "where x.schemaname = 'public'"
+            ).fetchall()
+        )
+    for index in ("lp_profiles_strategies", "lp_profiles_geographies", "lp_profiles_sectors",
+                  "lp_profiles_mandate_fts", "lp_profiles_mandate_trgm", "organizations_name_trgm",
+                  "organizations_name_fts"):  # fmt: skip
+        assert methods[index] == "gin", index
+    assert methods["embeddings_minilm_hnsw"] == "hnsw"
