@@ -13,11 +13,20 @@ from pathlib import Path
 import uvicorn
 
 from src.config import get_settings
+from src.demo.market import DEMO_PASSWORD, demo_logins
 
 
-def _banner(url: str, embedded: Path | None) -> str:
+def _banner(url: str, embedded: Path | None, demo: bool) -> str:
     database = f"embedded PostgreSQL in {embedded}" if embedded else "DATABASE_URL"
-    return f"\n  LPxGP is running at {url}\n  Database: {database}\n  Press Ctrl+C to stop.\n\n"
+    lines = [f"  LPxGP is running at {url}", f"  Database: {database}"]
+    if demo:
+        lines += [f"  Sign in at {url}/login with password {DEMO_PASSWORD} as:"]
+        lines += [
+            f"    {login.email:<30} {login.role:<15} {login.org_name or ''}"
+            for login in demo_logins()
+        ]
+    lines.append("  Press Ctrl+C to stop.")
+    return "\n" + "\n".join(lines) + "\n\n"
 
 
 async def _serve(host: str, port: int) -> None:
@@ -35,7 +44,8 @@ async def _serve(host: str, port: int) -> None:
         pgdata = (
             (settings.data_dir / "pgdata").resolve() if settings.uses_embedded_database else None
         )
-        sys.stderr.write(_banner(f"http://{host}:{port}", pgdata))
+        demo = settings.uses_embedded_database and settings.demo_market and not settings.is_deployed
+        sys.stderr.write(_banner(f"http://{host}:{port}", pgdata, demo))
     await serving
 
 

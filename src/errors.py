@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from slowapi.errors import RateLimitExceeded
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -147,9 +148,28 @@ def render_error(request: Request, error: ErrorBody) -> Response:
     )
 
 
+def safe_next(path: str | None) -> str:
+    """A same-site path to return to after sign-in; anything else becomes the dashboard."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/dashboard"
+    return path
+
+
+def _sign_in_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/login?{urlencode({'next': safe_next(target)})}"
+    if is_htmx(request):
+        # A 3xx would be followed by fetch and its login page swapped into the fragment.
+        return Response(status_code=204, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    body = ErrorBody(exc.status_code, exc.code, exc.title, exc.message, exc.details)
+    if isinstance(exc, Unauthorized) and not wants_json(request):
+        return _sign_in_redirect(request)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
+    body = ErrorBody(exc.status_code, exc.code, exc.title, exc.message, exc.details, headers)
     return render_error(request, body)
 
 

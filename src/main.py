@@ -13,19 +13,28 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from src.auth.sessions import CookieSpec
+from src.auth.setup import build_auth
+from src.auth.tokens import Clock, utc_now
 from src.config import Settings, get_settings
 from src.db.migrate import apply_migrations
 from src.db.pool import create_pool, resolve_database
 from src.demo.generate import ensure_demo_market
 from src.errors import register_error_handlers
 from src.logging_config import configure_logging
+from src.middleware.csrf import CSRFMiddleware
 from src.middleware.rate_limit import DefaultRateLimitMiddleware, configure_limiter
 from src.middleware.request_log import RequestLogMiddleware
 from src.middleware.security import SecurityHeadersMiddleware
+from src.middleware.session import SessionMiddleware
 from src.middleware.unhandled import UnhandledErrorMiddleware
 from src.monitoring.providers import ProviderRegistry
 from src.routes import health
-from src.routes.pages import home
+from src.routes.api.v1 import auth as auth_api
+from src.routes.api.v1 import organizations as organizations_api
+from src.routes.api.v1 import users as users_api
+from src.routes.pages import account, admin, dashboard, home, team
+from src.routes.pages import auth as auth_pages
 from src.templating import STATIC_DIR
 
 logger = structlog.get_logger("lpxgp.app")
@@ -46,6 +55,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Do not wait: a deploy whose database is down must still start and fail /health.
     await pool.open(wait=False)
     app.state.pool = pool
+    app.state.auth = build_auth(settings, pool, app.state.clock)
     app.state.database = target
     logger.info("app_started", env=settings.app_env, embedded=target.embedded is not None)
     try:
@@ -58,7 +68,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("app_stopped")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     """Build the application: middleware, routers, error handlers and lifespan."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.secret_values())
@@ -70,12 +80,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.clock = clock
+    cookies = CookieSpec.for_url(settings.public_url)
     app.state.limiter = configure_limiter(settings)
     app.state.providers = ProviderRegistry()
     app.state.providers.register("openrouter", configured=settings.llm_configured)
 
     # Added innermost first: the request log sees every response, including our 500s.
+    app.add_middleware(SessionMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(CSRFMiddleware, cookies=cookies, public_url=settings.public_url)
     app.add_middleware(
         DefaultRateLimitMiddleware,
         limit=settings.rate_limit_default,
@@ -105,6 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
     app.include_router(home.router)
+    for router in (auth_pages.router, dashboard.router, account.router, team.router, admin.router,
+                   auth_api.router, users_api.router, organizations_api.router):  # fmt: skip
+        app.include_router(router)
     return app
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,19 +83,48 @@ def settings(make_settings: Callable[..., Settings], migrated_db: EmbeddedDataba
     return make_settings(database_url=migrated_db.app_url)
 
 
+class FakeClock:
+    """A clock tests can move; starts at the real time so tokens look ordinary."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def make_app(make_settings: Callable[..., Settings], settings: Settings) -> Callable[..., FastAPI]:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_app(
+    make_settings: Callable[..., Settings], settings: Settings, clock: FakeClock
+) -> Callable[..., FastAPI]:
     """Build an app on the session database with some settings changed."""
 
     def build(**overrides: Any) -> FastAPI:
-        return create_app(make_settings(database_url=settings.database_url, **overrides))
+        return create_app(
+            make_settings(database_url=settings.database_url, **overrides), clock=clock
+        )
 
     return build
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def app(settings: Settings, clock: FakeClock) -> FastAPI:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def service(migrated_db: EmbeddedDatabase) -> Iterator[psycopg.Connection]:
+    """The service (superuser) connection that factories write through, autocommit."""
+    with psycopg.connect(migrated_db.admin_url, autocommit=True) as conn:
+        yield conn
 
 
 @pytest.fixture

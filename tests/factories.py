@@ -13,6 +13,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from src.auth.passwords import hash_password
+
 _counter = itertools.count(1)
 
 
@@ -65,10 +67,16 @@ def make_lp(
     return org_id
 
 
-def make_auth_user(conn: psycopg.Connection, *, email: str | None = None) -> uuid.UUID:
+def make_auth_user(
+    conn: psycopg.Connection, *, email: str | None = None, password: str | None = None
+) -> uuid.UUID:
     row = conn.execute(
-        "insert into auth.users (email) values (%(email)s) returning id",
-        {"email": email or f"{unique('user')}@example.org"},
+        "insert into auth.users (email, encrypted_password, email_confirmed_at) "
+        "values (%(email)s, %(hash)s, now()) returning id",
+        {
+            "email": email or f"{unique('user')}@example.org",
+            "hash": hash_password(password) if password else None,
+        },
     ).fetchone()
     assert row is not None
     return row[0]
@@ -100,11 +108,17 @@ def make_user(
     *,
     org_id: uuid.UUID | None = None,
     access_role: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
     **values: Any,
 ) -> uuid.UUID:
     """A person who can sign in; returns their auth user id (what RLS sees as `auth.uid()`)."""
-    person_id = make_person(conn, org_id=org_id, access_role=access_role, login=True, **values)
-    return conn.execute("select auth_user_id from people where id = %s", (person_id,)).fetchone()[0]
+    email = email or f"{unique('user')}@example.org"
+    user_id = make_auth_user(conn, email=email, password=password)
+    make_person(
+        conn, org_id=org_id, access_role=access_role, auth_user_id=user_id, email=email, **values
+    )
+    return user_id
 
 
 def person_of(conn: psycopg.Connection, user_id: uuid.UUID) -> uuid.UUID:
@@ -285,3 +299,23 @@ def make_invitation(conn: psycopg.Connection, *, org_id: uuid.UUID, **values: An
 
 def make_audit(conn: psycopg.Connection, **values: Any) -> int:
     return insert(conn, "audit_log", {"action": "test.action", **values})
+
+
+def make_sign_in_guard(conn: psycopg.Connection, **values: Any) -> str:
+    defaults = {"email_key": f"{unique('guard')}@example.org", "failures": 2}
+    return insert(conn, "sign_in_guards", {**defaults, **values}, key="email_key")
+
+
+def make_session_revocation(conn: psycopg.Connection, *, user_id: uuid.UUID, **values: Any) -> int:
+    defaults = {"user_id": user_id, "session_id": uuid.uuid4(), "reason": "sign_out"}
+    return insert(conn, "session_revocations", {**defaults, **values})
+
+
+def make_outbox_message(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
+    defaults = {
+        "to_email": f"{unique('to')}@example.org",
+        "kind": "invitation",
+        "subject": "Join",
+        "body": "Hello",
+    }
+    return insert(conn, "outbox", {**defaults, **values})

@@ -18,7 +18,7 @@ import structlog
 from src.config import Settings, get_settings
 from src.db.embedded import start_embedded
 from src.demo.load import DatabaseNotEmpty, LoadReport, has_market, load_market, reset
-from src.demo.market import Market, generate_market
+from src.demo.market import DEMO_PASSWORD, Market, generate_market
 
 logger = structlog.get_logger("lpxgp.demo")
 
@@ -63,7 +63,7 @@ def summary(market: Market, report: LoadReport | None, generated: float) -> str:
     if report is not None:
         size = report.database_bytes / 2**20
         lines.append(f"  loaded in {report.seconds:.1f} s; database size {size:,.0f} MiB")
-    lines.append("Demo sign-ins (passwords arrive with local auth):")
+    lines.append(f"Demo sign-ins (password {DEMO_PASSWORD}):")
     lines += [
         f"  {login.email:<34} {login.role:<15} {login.org_name or ''}" for login in market.logins
     ]

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from src.demo.market import COLUMNS, Market
+from src.auth.passwords import hash_password
+from src.demo.market import COLUMNS, DEMO_PASSWORD, Market
 
 # Every table the demo writes or that the app fills while it runs; scoring weights are
 # configuration (seeded by a migration) and survive a reset.
@@ -66,6 +67,14 @@ def load_market(conn: psycopg.Connection, market: Market) -> LoadReport:
         for table, rows in market.rows.items():
             with _gin_built_afterwards(conn, table):
                 _copy(conn, table, COLUMNS[table], rows)
+        # The hash is salted, so it is made here rather than in the (deterministic) rows.
+        conn.execute(
+            "update auth.users set encrypted_password = %(hash)s where email = any(%(emails)s)",
+            {
+                "hash": hash_password(DEMO_PASSWORD),
+                "emails": [login.email for login in market.logins],
+            },
+        )
     conn.execute("analyze")
     size = conn.execute("select pg_database_size(current_database())").fetchone()
     return LoadReport(market.counts(), time.perf_counter() - started, int(size[0]) if size else 0)

@@ -143,8 +143,18 @@ NEXT_STEPS = {"gp_pursuing": "Send introduction email", "lp_reviewing": "Follow 
               "mutual_interest": "Schedule a meeting", "in_diligence": "Answer DDQ"}  # fmt: skip
 
 DEMO_DOMAIN = "example.com"
+# Every demo sign-in shares this password; the embedded default prints it at start-up.
+DEMO_PASSWORD = "lpxgp-demo-market"
 DEMO_GPS = (("Northlight Capital", "private_equity/buyout", "SE"),
             ("Harbor Ridge Ventures", "venture/early", "US"))  # fmt: skip
+DEMO_PEOPLE = {
+    "Northlight Capital": {"admin": "Astrid Berg", "member": "Mikael Holm", "viewer": "Sara Lind"},
+    "Harbor Ridge Ventures": {
+        "admin": "Dana Reyes",
+        "member": "Omar Haddad",
+        "viewer": "Grace Kim",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,16 @@ class DemoLogin:
     full_name: str
     role: str
     org_name: str | None
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo's sign-ins: a platform admin, then an admin, member and viewer per demo GP."""
+    logins = [DemoLogin(f"platform@{DEMO_DOMAIN}", "Pat Platform", "platform_admin", None)]
+    for name, _, _ in DEMO_GPS:
+        short = name.split()[0].lower()
+        for role, person in DEMO_PEOPLE[name].items():
+            logins.append(DemoLogin(f"{role}@{short}.{DEMO_DOMAIN}", person, role, name))
+    return logins
 
 
 @dataclass
@@ -296,30 +316,21 @@ class _Builder:
             )
         return person_id
 
-    def login(
-        self, email: str, full_name: str, org_id: uuid.UUID | None, role: str, org_name: str | None
-    ) -> uuid.UUID:
+    def login(self, login: DemoLogin, org_id: uuid.UUID | None) -> uuid.UUID:
         user_id = self.new_id()
-        self.add("auth.users", user_id, email, self.now, self.now)
-        self.used_emails.add(email)
+        self.add("auth.users", user_id, login.email, self.now, self.now)
+        self.used_emails.add(login.email)
         title = ({"admin": ("Managing Partner", True), "member": ("Principal", False),
-                  "viewer": ("Analyst", False)}.get(role))  # fmt: skip
-        person_id = self.person(
-            org_id,
-            None,
-            title,
-            email=email,
-            full_name=full_name,
-            auth_user_id=user_id,
-            access_role=role if org_id else None,
-            is_super_admin=role == "platform_admin",
-        )
-        self.market.logins.append(DemoLogin(email, full_name, role, org_name))
+                  "viewer": ("Analyst", False)}.get(login.role))  # fmt: skip
+        person_id = self.person(org_id, None, title, email=login.email, full_name=login.full_name,
+                                auth_user_id=user_id, access_role=login.role if org_id else None,
+                                is_super_admin=login.role == "platform_admin")  # fmt: skip
+        self.market.logins.append(login)
         return person_id
 
     # --- sign-ins -------------------------------------------------------------------------
     def platform_admin(self) -> None:
-        self.login(f"platform@{DEMO_DOMAIN}", "Pat Platform", None, "platform_admin", None)
+        self.login(demo_logins()[0], None)
 
     # --- GPs and funds ---------------------------------------------------------------------
     def gps_and_funds(self, total_funds: int) -> list[Fund]:
@@ -378,17 +389,9 @@ class _Builder:
             for _ in range(self.rng.randint(3, 6))
         ]
         if index < len(DEMO_GPS):
-            short = name.split()[0].lower()
-            for role in ("admin", "member", "viewer"):
-                people.append(
-                    self.login(
-                        f"{role}@{short}.{DEMO_DOMAIN}",
-                        f"{role.title()} {name.split()[0]}",
-                        org_id,
-                        role,
-                        name,
-                    )
-                )
+            for login in demo_logins():
+                if login.org_name == name:
+                    people.append(self.login(login, org_id))
         region = COUNTRY_REGION[country]
         latest = self.rng.randint(1, 4) + count - 1
         funds = []

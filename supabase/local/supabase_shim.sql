@@ -95,3 +95,32 @@ begin
                  current_database());
 end
 $$;
+
+-- The local identity provider (src/auth/local.py) stands in for Supabase Auth (GoTrue): it keeps
+-- sessions, rotated refresh tokens and one-time tokens here, and reaches them only through the
+-- service path (`service_role`). Supabase has tables of the same names with other columns; this
+-- file never runs there.
+create table if not exists auth.local_sessions (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null references auth.users (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  revoked_at timestamptz
+);
+create table if not exists auth.local_refresh_tokens (
+  token_hash text primary key,
+  session_id uuid not null references auth.local_sessions (id) on delete cascade,
+  parent_hash text,
+  created_at timestamptz not null default now(),
+  rotated_at timestamptz
+);
+create index if not exists local_refresh_tokens_session on auth.local_refresh_tokens (session_id);
+create table if not exists auth.local_one_time_tokens (
+  token_hash text primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  kind text not null check (kind in ('recovery')),
+  expires_at timestamptz not null,
+  used_at timestamptz,
+  created_at timestamptz not null default now()
+);
+grant select, insert, update, delete on auth.users, auth.local_sessions,
+  auth.local_refresh_tokens, auth.local_one_time_tokens to service_role;

@@ -105,6 +105,10 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "alerts_severity_check": ("make_alert", {"severity": "info"}),
     "invitations_access_role_check": ("make_invitation", {"org_id": "org", "access_role": "owner"}),
     "invitations_email_check": ("make_invitation", {"org_id": "org", "email": "nobody"}),
+    "sign_in_guards_failures_check": ("make_sign_in_guard", {"failures": -1}),
+    "session_revocations_reason_check": ("make_session_revocation", {"user_id": "person", "reason": "bored"}),
+    "outbox_kind_check": ("make_outbox_message", {"kind": "newsletter"}),
+    "outbox_to_email_check": ("make_outbox_message", {"to_email": "not an email"}),
 }
 # fmt: on
 
@@ -184,6 +188,7 @@ REFERENCES = {
     "debate_id",
     "person_id",
     "entity_id",
+    "user_id",
 }
 
 

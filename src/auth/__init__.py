@@ -1,0 +1,1 @@
+"""Identity: providers (Supabase Auth, local), tokens, passwords and the signed-in principal."""

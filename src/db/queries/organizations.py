@@ -1,0 +1,67 @@
+"""Organisations as platform admins manage them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow, class_row
+from pydantic import BaseModel
+
+Conn = AsyncConnection[TupleRow]
+
+
+class OrganizationSummary(BaseModel):
+    """A GP organisation with its head counts."""
+
+    id: uuid.UUID
+    name: str
+    website: str | None
+    hq_country: str | None
+    members: int
+    funds: int
+    open_invitations: int
+    created_at: datetime
+
+
+async def insert_gp_organization(
+    conn: Conn, *, name: str, website: str | None, hq_country: str | None
+) -> uuid.UUID:
+    """A new GP organisation with its (empty) profile."""
+    cur = await conn.execute(
+        "insert into public.organizations (name, is_gp, website, hq_country) "
+        "values (%(name)s, true, %(website)s, %(country)s) returning id",
+        {"name": name, "website": website, "country": hq_country},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    await conn.execute("insert into public.gp_profiles (org_id) values (%(id)s)", {"id": row[0]})
+    return uuid.UUID(str(row[0]))
+
+
+async def list_gp_organizations(conn: Conn) -> list[OrganizationSummary]:
+    """Every GP organisation visible to the caller, with counts, by name."""
+    cur = conn.cursor(row_factory=class_row(OrganizationSummary))
+    await cur.execute(
+        """
+        select o.id, o.name, o.website, o.hq_country, o.created_at,
+          (select count(*) from public.employment e
+           where e.org_id = o.id and e.is_current and e.access_role is not null) as members,
+          (select count(*) from public.funds f where f.org_id = o.id) as funds,
+          (select count(*) from public.invitations i
+           where i.org_id = o.id and i.accepted_at is null and i.revoked_at is null) as
+             open_invitations
+        from public.organizations o where o.is_gp order by o.name
+        """
+    )
+    return await cur.fetchall()
+
+
+async def get_organization_name(conn: Conn, *, org_id: uuid.UUID) -> str | None:
+    """An organisation's name, if the caller may see it."""
+    cur = await conn.execute(
+        "select name from public.organizations where id = %(id)s", {"id": org_id}
+    )
+    row = await cur.fetchone()
+    return str(row[0]) if row else None

@@ -1,0 +1,99 @@
+"""Organisations, as platform admins onboard them: create one and invite its first admin."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from src.db.queries import organizations as queries
+from src.db.queries.organizations import OrganizationSummary
+from src.db.queries.users import Conn, insert_audit
+from src.errors import Forbidden, InvalidInput
+from src.services import invitations
+from src.services.invitations import IssuedInvitation
+from src.services.taxonomy import COUNTRY_NAMES
+from src.services.users import User
+
+
+class NewOrganization(BaseModel):
+    """The organisation and the invitation of its first admin."""
+
+    org_id: uuid.UUID
+    name: str
+    invitation: IssuedInvitation
+
+
+def require_platform_admin(user: User) -> None:
+    """Forbidden unless the user is a platform admin."""
+    if not user.is_platform_admin:
+        raise Forbidden("Only platform admins can do this.")
+
+
+def validate(name: str, website: str, country: str) -> tuple[str, str | None, str | None]:
+    """Clean the fields, or InvalidInput naming every bad one."""
+    problems = []
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 300:
+        problems.append({"field": "name", "message": "Enter the organisation's name."})
+    website = website.strip()
+    if website and not re.match(r"^https?://[^\s/]+\.[^\s]+$", website):
+        problems.append(
+            {"field": "website", "message": "Enter a full address such as https://firm.com."}
+        )
+    country = country.strip().upper()
+    if country and country not in COUNTRY_NAMES:
+        problems.append({"field": "hq_country", "message": "Choose a country from the list."})
+    if problems:
+        raise InvalidInput("Please correct the highlighted fields.", details=problems)
+    return name, website or None, country or None
+
+
+async def create_with_first_admin(
+    conn: Conn,
+    user: User,
+    *,
+    name: str,
+    website: str,
+    hq_country: str,
+    admin_email: str,
+    now: datetime,
+    public_url: str,
+    ip: str | None,
+) -> NewOrganization:
+    """A GP organisation and an admin invitation, in one transaction."""
+    require_platform_admin(user)
+    name, website_value, country = validate(name, website, hq_country)
+    invitations.validate_invitee(admin_email, "admin")
+    async with conn.transaction():
+        org_id = await queries.insert_gp_organization(
+            conn, name=name, website=website_value, hq_country=country
+        )
+        issued = await invitations.invite(
+            conn,
+            org_id=org_id,
+            org_name=name,
+            email=admin_email,
+            role="admin",
+            now=now,
+            public_url=public_url,
+            ip=ip,
+        )
+        await insert_audit(
+            conn,
+            action="organization.created",
+            org_id=org_id,
+            entity_type="organization",
+            entity_id=org_id,
+            details={"name": name},
+            ip=ip,
+        )
+    return NewOrganization(org_id=org_id, name=name, invitation=issued)
+
+
+async def list_organizations(conn: Conn, user: User) -> list[OrganizationSummary]:
+    """Every GP organisation, for the platform admin's list."""
+    require_platform_admin(user)
+    return await queries.list_gp_organizations(conn)

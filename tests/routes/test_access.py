@@ -1,0 +1,155 @@
+"""Who may reach what, through the real HTTP path: anonymous callers, viewers, other tenants.
+
+Extend CROSS_TENANT (and the id routes it covers) whenever a route takes another object's id.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from fastapi.routing import APIRoute
+
+from tests import factories as f
+from tests.helpers import PASSWORD, csrf_token, sign_in
+
+PUBLIC = {
+    ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+    ("GET", "/forgot-password"), ("POST", "/forgot-password"), ("GET", "/reset-password"),
+    ("POST", "/reset-password"), ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),
+    ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"),
+    ("GET", "/api/v1/auth/invite/{token}"), ("POST", "/api/v1/auth/invite/{token}"),
+}  # fmt: skip
+OWN_ACCOUNT = {("POST", "/profile/name"), ("POST", "/profile/password"), ("PATCH", "/api/v1/users/me"),
+               ("POST", "/api/v1/auth/logout")}  # fmt: skip
+COUNTED = ("organizations", "people", "employment", "invitations", "audit_log", "outbox", "funds")
+
+
+def routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every endpoint, looking inside included routers."""
+    found, pending = [], list(app.routes)
+    while pending:
+        route = pending.pop()
+        if hasattr(route, "original_router"):  # FastAPI's included-router wrapper
+            pending += route.original_router.routes
+        elif isinstance(route, APIRoute) and not route.path.startswith("/health"):
+            found += [(method, route.path) for method in sorted(route.methods)]
+    return sorted(found)
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
+
+
+def counts(service) -> dict[str, int]:
+    return {t: service.execute(f"select count(*) from {t}").fetchone()[0] for t in COUNTED}  # noqa: S608
+
+
+@pytest.fixture
+def tenants(service):
+    world = {}
+    for name in ("a", "b"):
+        org = f.make_org(service, name=f"Tenant {name.upper()} {f.unique('org')}")
+        world[name] = {
+            "org": org,
+            "org_name": service.execute(
+                "select name from organizations where id = %s", (org,)
+            ).fetchone()[0],
+        }
+        for role in ("admin", "member", "viewer"):
+            email = f"{role}-{name}-{f.unique('t')}@example.org"
+            f.make_user(service, org_id=org, access_role=role, email=email, password=PASSWORD,
+                        full_name=f"{role.title()} Of {name.upper()} {f.unique('n')}")  # fmt: skip
+            world[name][role] = email
+        world[name]["invitation"] = f.make_invitation(
+            service, org_id=org, email=f"pending-{name}-{f.unique('i')}@example.org"
+        )
+        world[name]["member_person"] = service.execute(
+            "select id from people where lower(email) = %s", (world[name]["member"],)
+        ).fetchone()[0]
+    return world
+
+
+async def request(client, method: str, path: str):
+    token = await csrf_token(client)
+    headers = {"X-CSRF-Token": token}
+    if path.startswith("/api/"):
+        body = {} if method in ("POST", "PATCH", "PUT") else None
+        return await client.request(method, path, json=body, headers=headers)
+    return await client.request(
+        method, path, data={"csrf_token": token} if method != "GET" else None
+    )
+
+
+async def test_anonymous_requests_are_sent_to_sign_in_and_change_nothing(app, client, service):
+    protected = [r for r in routes(app) if r not in PUBLIC]
+    assert len(protected) >= 15
+    before = counts(service)
+    for method, path in protected:
+        response = await request(client, method, concrete(path))
+        if path.startswith("/api/"):
+            assert response.status_code == 401, (method, path, response.status_code)
+            assert response.json()["code"] == "unauthorized"
+        else:
+            assert response.status_code == 303, (method, path, response.status_code)
+            assert response.headers["location"].startswith("/login?next=")
+    assert counts(service) == before
+
+
+async def test_htmx_requests_without_a_session_are_redirected_by_header(client):
+    response = await client.get("/team", headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response.headers["hx-redirect"] == "/login?next=%2Fteam"
+
+
+async def test_a_viewers_writes_are_refused_and_change_nothing(app, client, service, tenants):
+    await sign_in(client, tenants["a"]["viewer"])
+    writes = [r for r in routes(app) if r[0] != "GET" and r not in PUBLIC and r not in OWN_ACCOUNT]
+    assert writes
+    before = counts(service)
+    for method, path in writes:
+        url = path.replace("{person_id}", str(tenants["a"]["member_person"]))
+        url = concrete(url.replace("{invitation_id}", str(tenants["a"]["invitation"])))
+        response = await request(client, method, url)
+        assert response.status_code == 403, (method, path, response.status_code)
+    assert counts(service) == before
+
+
+CROSS_TENANT = [
+    ("POST", "/team/invitations/{invitation}/resend"),
+    ("POST", "/team/invitations/{invitation}/revoke"),
+    ("POST", "/team/members/{member}/role"),
+    ("POST", "/team/members/{member}/deactivate"),
+    ("POST", "/api/v1/users/invitations/{invitation}/resend"),
+    ("DELETE", "/api/v1/users/invitations/{invitation}"),
+    ("PATCH", "/api/v1/users/{member}"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CROSS_TENANT)
+async def test_another_orgs_objects_are_404_and_leak_nothing(
+    client, service, tenants, method, path
+):
+    await sign_in(client, tenants["a"]["admin"])
+    b = tenants["b"]
+    url = path.replace("{invitation}", str(b["invitation"])).replace(
+        "{member}", str(b["member_person"])
+    )
+    before = counts(service)
+    token = await csrf_token(client)
+    if url.startswith("/api/"):
+        body = {"role": "admin"} if method == "PATCH" else None
+        response = await client.request(method, url, json=body, headers={"X-CSRF-Token": token})
+    else:
+        response = await client.request(method, url, data={"csrf_token": token, "role": "admin"})
+    assert response.status_code == 404, response.text
+    for secret in (b["org_name"], b["member"], b["admin"], str(b["org"])):
+        assert secret not in response.text
+    assert counts(service) == before
+
+
+def test_every_route_with_an_id_is_covered_by_the_cross_tenant_test(app):
+    with_ids = {(m, p) for m, p in routes(app) if re.search(r"\{(?!token)", p)}
+    covered = {(m, re.sub(r"\{(invitation|member)\}", lambda x: "{invitation_id}" if x.group(1) == "invitation" else "{person_id}", p))
+               for m, p in CROSS_TENANT}  # fmt: skip
+    assert with_ids <= covered, with_ids - covered
