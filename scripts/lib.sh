@@ -23,3 +23,17 @@ ensure_node_tools() {
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
   fi
 }
+
+# Chromium for the browser tests (Debian's package; Playwright drives it, downloads nothing).
+ensure_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Chromium with apt-get..." >&2
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "The browser tests need Chromium: install it (sudo apt-get install chromium) or set CHROMIUM_PATH." >&2
+    exit 1
+  fi
+}

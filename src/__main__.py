@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -55,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
+    # Links the app writes (invitations, password resets) must point at this server unless
+    # PUBLIC_URL (environment or .env) says otherwise.
+    if "public_url" not in get_settings().model_fields_set:
+        os.environ["PUBLIC_URL"] = f"http://{args.host}:{args.port}"
+        get_settings.cache_clear()
     try:
         asyncio.run(_serve(args.host, args.port))
     except KeyboardInterrupt:

@@ -7,8 +7,9 @@ import pytest
 
 from src.config import get_settings
 from src.demo.generate import ensure_demo_market, main
+from src.demo.market import DEMO_PASSWORD
 from src.main import create_app
-from tests.helpers import running_client
+from tests.helpers import running_client, sign_in
 from tests.test_config import COMPLETE_PRODUCTION
 
 SMALL = ["--lps", "60", "--funds", "6", "--as-of", "2026-11-27"]
@@ -64,3 +65,14 @@ async def test_first_start_of_the_embedded_default_loads_the_demo(make_settings,
     async with running_client(app) as http:
         assert (await http.get("/health")).status_code == 200
         assert organisations(app.state.database.admin_url) == 5_040
+
+
+async def test_demo_sign_ins_work_with_the_printed_password(make_settings, tmp_path):
+    app = create_app(make_settings(app_env="development", data_dir=tmp_path / "demo-login"))
+    async with running_client(app) as http:
+        assert (
+            await sign_in(http, "member@northlight.example.com", DEMO_PASSWORD)
+        ).status_code == 303
+        dashboard = await http.get("/dashboard")
+    assert dashboard.status_code == 200 and "Northlight Capital" in dashboard.text
+    assert "Northlight Capital Fund" in dashboard.text and "Harbor Ridge" not in dashboard.text

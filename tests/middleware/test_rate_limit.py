@@ -4,7 +4,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 
-from tests.helpers import running_client
+from tests.helpers import running_client, sign_in
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,23 @@ async def test_rate_limit_can_be_switched_off(make_app: Callable[..., FastAPI]):
     async with running_client(app) as client:
         statuses = {(await client.get("/")).status_code for _ in range(3)}
     assert statuses == {200}
+
+
+async def test_the_sign_in_route_has_its_own_per_ip_limit(client):
+    statuses = [
+        (await sign_in(client, f"probe{i}@example.org", "wrong password!")).status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+
+
+async def test_the_api_sign_in_shares_the_rule(client):
+    body = {"email": "probe@example.org", "password": "wrong password!"}
+    statuses = [
+        (
+            await client.post("/api/v1/auth/login", json={**body, "email": f"p{i}@example.org"})
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429

@@ -145,6 +145,12 @@ async def test_roles_change_but_the_last_admin_stays(client, team, service):
     last = await client.patch(f"/api/v1/users/{team['admin_person']}", json={"role": "member"},
                               headers={"X-CSRF-Token": client.cookies["lpxgp_csrf"]})  # fmt: skip
     assert last.status_code == 409 and "at least one admin" in last.json()["error"]
+    changes = service.execute(
+        "select details ->> 'to' from audit_log where action = 'member.role_changed' and entity_id = %s "
+        "order by id",
+        (str(team["member_person"]),),
+    ).fetchall()
+    assert changes == [("admin",), ("viewer",)]
 
 
 async def test_deactivation_ends_the_members_session_at_once(app, client, team, clock):
