@@ -135,6 +135,8 @@ class Settings(BaseSettings):
                 problems.append(f"{env_name} must be at least {_MIN_SECRET_LENGTH} characters")
         if "*" in self.cors_origins:
             problems.append("CORS_ORIGINS must list origins, not '*'")
+        if not self.public_url.startswith("https://"):
+            problems.append("PUBLIC_URL must be https (session cookies are Secure only on https)")
         return problems
 
     def secret_values(self) -> list[str]:

@@ -11,6 +11,7 @@ from tests.conftest import ROOT
 STRONG = "k" * 40
 COMPLETE_PRODUCTION = {
     "app_env": "production",
+    "public_url": "https://lpxgp.com",
     "database_url": "postgresql://lpxgp_app:pw@db.internal:5432/postgres",
     "supabase_url": "https://abcd1234.supabase.co",
     "supabase_anon_key": "sb_publishable_" + STRONG,
@@ -138,3 +139,8 @@ def test_app_refuses_to_start_in_production_with_one_clear_message():
     for env_name in [*ENV_NAMES.values(), "CORS_ORIGINS"]:
         assert env_name in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_settings_deployment_refuses_a_plain_http_public_url():
+    with pytest.raises(ValidationError, match="PUBLIC_URL must be https"):
+        build(**{**COMPLETE_PRODUCTION, "public_url": "http://lpxgp.com"})

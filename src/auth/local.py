@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from psycopg import errors
@@ -86,10 +86,15 @@ class LocalIdentityProvider:
                 "update auth.users set last_sign_in_at = %(now)s where id = %(u)s",
                 {"u": user_id, "now": now},
             )
-        return self._session(user_id, email, session_id, refresh)
+        return self._session(user_id, email, session_id, now, refresh)
 
     def _session(
-        self, user_id: uuid.UUID, email: str, session_id: uuid.UUID, refresh: str
+        self,
+        user_id: uuid.UUID,
+        email: str,
+        session_id: uuid.UUID,
+        signed_in_at: datetime,
+        refresh: str,
     ) -> AuthSession:
         access, expires = issue_access_token(
             secret=self._secret,
@@ -97,6 +102,7 @@ class LocalIdentityProvider:
             user_id=user_id,
             email=email,
             session_id=session_id,
+            authenticated_at=signed_in_at,
             now=self.clock(),
         )
         return AuthSession(access, refresh, expires, user_id, email)
@@ -112,7 +118,7 @@ class LocalIdentityProvider:
         reused = False
         async with service_transaction(self.pool) as conn:
             cur = await conn.execute(
-                "select t.session_id, t.rotated_at, s.revoked_at, s.user_id, u.email "
+                "select t.session_id, t.rotated_at, s.revoked_at, s.user_id, u.email, s.created_at "
                 "from auth.local_refresh_tokens t join auth.local_sessions s on s.id = "
                 "t.session_id "
                 "join auth.users u on u.id = s.user_id where t.token_hash = %(h)s for update of t",
@@ -121,7 +127,7 @@ class LocalIdentityProvider:
             row = await cur.fetchone()
             if row is None or row[2] is not None:
                 raise InvalidRefreshToken
-            session_id, rotated_at, _, user_id, email = row
+            session_id, rotated_at, _, user_id, email, signed_in_at = row
             if rotated_at is None:
                 await conn.execute(
                     "update auth.local_refresh_tokens set rotated_at = %(now)s where token_hash "
@@ -143,7 +149,7 @@ class LocalIdentityProvider:
         if reused:
             logger.warning("refresh_token_reused", user_id=str(user_id), session_id=str(session_id))
             raise InvalidRefreshToken
-        return self._session(user_id, email, session_id, child)
+        return self._session(user_id, email, session_id, signed_in_at, child)
 
     async def sign_out(self, access_token: str, refresh_token: str | None) -> None:
         """Revoke the session the refresh token (or the access token) belongs to."""
@@ -173,6 +179,11 @@ class LocalIdentityProvider:
             raise AccountExists(email) from exc
         assert row is not None
         return uuid.UUID(str(row[0]))
+
+    async def delete_user(self, user_id: uuid.UUID) -> None:
+        """Remove an account (undoing a half-finished invitation acceptance)."""
+        async with service_transaction(self.pool) as conn:
+            await conn.execute("delete from auth.users where id = %(u)s", {"u": user_id})
 
     async def set_password(self, user_id: uuid.UUID, password: str) -> None:
         """Store a new hash."""

@@ -79,6 +79,10 @@ class IdentityProvider(Protocol):
         """Create a confirmed account (invitation acceptance)."""
         ...
 
+    async def delete_user(self, user_id: uuid.UUID) -> None:
+        """Remove an account."""
+        ...
+
     async def set_password(self, user_id: uuid.UUID, password: str) -> None:
         """Replace a user's password."""
         ...

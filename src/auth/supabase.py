@@ -125,6 +125,14 @@ class SupabaseIdentityProvider:
             raise ProviderUnavailable(str(exc)) from exc
         return uuid.UUID(str(response.user.id))
 
+    async def delete_user(self, user_id: uuid.UUID) -> None:
+        """DELETE /admin/users/{id} (undoing a half-finished invitation acceptance)."""
+        try:
+            async with self._admin() as admin:
+                await admin.delete_user(str(user_id))
+        except AuthError as exc:
+            raise ProviderUnavailable(str(exc)) from exc
+
     async def set_password(self, user_id: uuid.UUID, password: str) -> None:
         """PUT /admin/users/{id}."""
         try:

@@ -41,6 +41,10 @@ class TokenExpired(TokenError):
     """The token was good but its time is up; a refresh token may renew it."""
 
 
+class KeysUnavailable(Exception):
+    """The signing keys (JWKS) could not be fetched: nobody can be verified right now."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who a verified access token says the caller is."""
@@ -50,6 +54,7 @@ class Principal:
     session_id: uuid.UUID | None
     issued_at: datetime
     expires_at: datetime
+    authenticated_at: datetime
     claims: dict[str, Any] = field(repr=False)
 
 
@@ -101,6 +106,8 @@ class TokenVerifier:
                 },
             )
             principal = _principal(claims)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise KeysUnavailable(str(exc)) from exc
         except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
             raise TokenError(str(exc)) from exc
         if claims.get("role") != "authenticated":
@@ -112,14 +119,23 @@ class TokenVerifier:
 
 def _principal(claims: dict[str, Any]) -> Principal:
     session = claims.get("session_id")
+    issued_at = datetime.fromtimestamp(int(claims["iat"]), UTC)
     return Principal(
         user_id=uuid.UUID(str(claims["sub"])),
         email=claims.get("email"),
         session_id=uuid.UUID(str(session)) if session else None,
-        issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+        issued_at=issued_at,
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        authenticated_at=_authenticated_at(claims) or issued_at,
         claims=claims,
     )
+
+
+def _authenticated_at(claims: dict[str, Any]) -> datetime | None:
+    """When the session signed in: the earliest `amr` timestamp (kept across refreshes)."""
+    methods = [m for m in claims.get("amr") or [] if isinstance(m, dict)]
+    stamps = [int(m["timestamp"]) for m in methods if isinstance(m.get("timestamp"), int | float)]
+    return datetime.fromtimestamp(min(stamps), UTC) if stamps else None
 
 
 def issue_access_token(
@@ -129,6 +145,7 @@ def issue_access_token(
     user_id: uuid.UUID,
     email: str,
     session_id: uuid.UUID,
+    authenticated_at: datetime,
     now: datetime,
 ) -> tuple[str, datetime]:
     """Sign an access token with the claims Supabase Auth puts in its own (HS256)."""
@@ -143,6 +160,7 @@ def issue_access_token(
         "session_id": str(session_id),
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
+        "amr": [{"method": "password", "timestamp": int(authenticated_at.timestamp())}],
         "app_metadata": {"provider": "email", "providers": ["email"]},
         "is_anonymous": False,
     }

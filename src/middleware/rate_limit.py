@@ -25,6 +25,8 @@ from src.config import Settings
 from src.errors import body_for_status, render_error
 
 EXEMPT_PREFIXES = ("/health", "/static/")
+# Per client IP, shared by the sign-in page and the API sign-in (one budget of guesses).
+SIGN_IN_LIMIT = "10/minute"
 
 limiter = Limiter(
     key_func=get_remote_address,

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from src.auth.providers import InvalidRefreshToken, ProviderUnavailable
 from src.auth.sessions import SESSION_COOKIE, AuthRuntime, parse_session_cookie
-from src.auth.tokens import Principal, TokenError, TokenExpired
+from src.auth.tokens import KeysUnavailable, Principal, TokenError, TokenExpired
 
 logger = structlog.get_logger("lpxgp.auth")
 SKIP_PREFIXES = ("/static/", "/health")
@@ -53,7 +53,7 @@ async def authenticate(scope: Scope, runtime: AuthRuntime) -> tuple[Principal | 
     if authorization.lower().startswith("bearer "):
         try:
             return await runtime.provider.verifier.verify(authorization[7:].strip()), None
-        except TokenError:
+        except (TokenError, KeysUnavailable):
             return None, None
     jar = SimpleCookie()
     jar.load(headers.get("cookie", ""))
@@ -66,6 +66,10 @@ async def authenticate(scope: Scope, runtime: AuthRuntime) -> tuple[Principal | 
         return await runtime.provider.verifier.verify(access), None
     except TokenExpired:
         pass
+    except KeysUnavailable:
+        # Nobody can be verified while the signing keys are unreachable: keep the cookie.
+        logger.warning("session_keys_unavailable")
+        return None, None
     except TokenError:
         logger.warning("session_cookie_rejected", reason="invalid access token")
         return None, runtime.cookies.clear_header()
@@ -74,7 +78,7 @@ async def authenticate(scope: Scope, runtime: AuthRuntime) -> tuple[Principal | 
         principal = await runtime.provider.verifier.verify(session.access_token)
     except (InvalidRefreshToken, TokenError):
         return None, runtime.cookies.clear_header()
-    except ProviderUnavailable:
+    except (ProviderUnavailable, KeysUnavailable):
         logger.warning("session_refresh_unavailable")
         return None, None
     return principal, runtime.cookies.session_header(session)

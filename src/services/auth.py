@@ -13,7 +13,6 @@ import structlog
 
 from src.auth.passwords import password_problems
 from src.auth.providers import (
-    AccountExists,
     AuthSession,
     IdentityProvider,
     InvalidCredentials,
@@ -24,9 +23,8 @@ from src.auth.providers import (
 from src.auth.tokens import Principal
 from src.db.queries import auth as queries
 from src.db.queries.users import insert_audit
-from src.db.tenancy import Pool, user_transaction
+from src.db.tenancy import Pool, service_transaction, user_transaction
 from src.errors import DomainError, InvalidInput, ServiceUnavailable
-from src.services.users import User
 
 logger = structlog.get_logger("lpxgp.auth")
 
@@ -59,27 +57,28 @@ async def sign_in(
     ip: str | None,
     now: datetime,
 ) -> AuthSession:
-    """Check the lock, ask the provider, count the outcome."""
+    """Reserve the attempt (the lock), ask the provider, record the outcome."""
     email = normalise_email(email)
     if not email or not password:
         raise SignInFailed(SIGN_IN_FAILED)
-    async with user_transaction(pool, None) as conn:
-        locked_until = await queries.get_locked_until(conn, email=email, now=now)
+    # Counted before the password is checked, so parallel guesses cannot outrun the lock.
+    async with service_transaction(pool) as conn:
+        locked_until = await queries.reserve_sign_in(conn, email=email, ip=ip, now=now)
     if locked_until is not None:
         logger.warning("sign_in_refused_locked", locked_until=locked_until.isoformat())
         raise SignInFailed(SIGN_IN_FAILED)
     try:
         session = await provider.sign_in(email, password)
     except InvalidCredentials:
-        async with user_transaction(pool, None) as conn:
-            locked = await queries.record_sign_in(
+        async with service_transaction(pool) as conn:
+            await queries.record_sign_in(
                 conn, email=email, user_id=None, success=False, ip=ip, now=now
             )
-        logger.warning("sign_in_failed", locked=locked is not None)
+        logger.warning("sign_in_failed")
         raise SignInFailed(SIGN_IN_FAILED) from None
     except ProviderUnavailable as exc:
         raise ServiceUnavailable(UNAVAILABLE) from exc
-    async with user_transaction(pool, None) as conn:
+    async with service_transaction(pool) as conn:
         await queries.record_sign_in(
             conn, email=email, user_id=session.user_id, success=True, ip=ip, now=now
         )
@@ -153,50 +152,53 @@ async def reset_password(
         ) from exc
     except ProviderUnavailable as exc:
         raise ServiceUnavailable(UNAVAILABLE) from exc
-    return await _keep_only(pool, provider, session, action="auth.password_reset")
-
-
-async def _keep_only(
-    pool: Pool, provider: IdentityProvider, session: AuthSession, *, action: str
-) -> AuthSession:
-    """After a password change, end every session of the user except this new one."""
     principal = await provider.verifier.verify(session.access_token)
-    async with user_transaction(pool, principal) as conn:
-        await queries.revoke_user_sessions(
-            conn,
-            user_id=session.user_id,
-            reason="password_changed",
-            keep_session_id=principal.session_id,
-        )
-        await insert_audit(conn, action=action, entity_type="account", entity_id=session.user_id)
+    await _end_other_sessions(pool, principal, action="auth.password_reset")
     return session
 
 
+async def _end_other_sessions(pool: Pool, principal: Principal, *, action: str) -> None:
+    """After a password change, end every session of the user except the caller's."""
+    async with user_transaction(pool, principal) as conn:
+        await queries.revoke_user_sessions(
+            conn,
+            user_id=principal.user_id,
+            reason="password_changed",
+            keep_session_id=principal.session_id,
+        )
+        await insert_audit(conn, action=action, entity_type="account", entity_id=principal.user_id)
+
+
 async def change_password(
-    pool: Pool, provider: IdentityProvider, user: User, *, current: str, new: str, confirm: str
-) -> AuthSession:
-    """Check the current password, set the new one, end other sessions, return a fresh session."""
-    email = user.email or ""
+    pool: Pool,
+    provider: IdentityProvider,
+    principal: Principal,
+    *,
+    email: str,
+    current: str,
+    new: str,
+    confirm: str | None,
+    ip: str | None,
+    now: datetime,
+) -> None:
+    """Check the current password (counted like a sign-in), set the new one, end other sessions."""
     check_new_password(new, confirm, email=email)
     try:
-        check = await provider.sign_in(email, current)
-    except InvalidCredentials as exc:
+        check = await sign_in(pool, provider, email=email, password=current, ip=ip, now=now)
+    except SignInFailed as exc:
         raise InvalidInput(
-            "Your current password is not correct.",
+            "Your current password is not correct (or too many attempts: wait 30 minutes).",
             details=[
                 {"field": "current_password", "message": "This is not your current password."}
             ],
         ) from exc
-    except ProviderUnavailable as exc:
-        raise ServiceUnavailable(UNAVAILABLE) from exc
     try:
-        await provider.set_password(user.user_id, new)
         await provider.sign_out(check.access_token, check.refresh_token)
-        session = await provider.sign_in(email, new)
+        await provider.set_password(principal.user_id, new)
     except WeakPassword as exc:
         raise InvalidInput(
             exc.problems[0], details=[{"field": "password", "message": " ".join(exc.problems)}]
         ) from exc
-    except (ProviderUnavailable, InvalidCredentials, AccountExists) as exc:
+    except ProviderUnavailable as exc:
         raise ServiceUnavailable(UNAVAILABLE) from exc
-    return await _keep_only(pool, provider, session, action="auth.password_changed")
+    await _end_other_sessions(pool, principal, action="auth.password_changed")

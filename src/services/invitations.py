@@ -82,9 +82,7 @@ async def invite(
             f"{email} already has an LPxGP account.",
             details=[{"field": "email", "message": "This address already has an account."}],
         )
-    stale = await queries.get_open_invitation_for_email(conn, email=email)
-    if stale is not None and stale.expires_at <= now:
-        await queries.revoke_invitation(conn, invitation_id=stale.id, now=now)
+    await queries.expire_stale_invitations(conn, email=email)
     token = secrets.token_urlsafe(32)
     try:
         async with conn.transaction():
@@ -97,10 +95,14 @@ async def invite(
                 expires_at=now + INVITATION_LIFETIME,
             )
     except errors.UniqueViolation as exc:
-        raise Conflict(
-            f"{email} already has an open invitation. Resend or revoke it instead.",
-            details=[{"field": "email", "message": "This address already has an open invitation."}],
-        ) from exc
+        # It may be another organisation's invitation: say nothing about whose.
+        ours = await queries.get_open_invitation_for_email(conn, email=email)
+        message = (
+            "This address already has an open invitation from your team. Resend or revoke it."
+            if ours is not None
+            else "This address cannot be invited right now. Try again in a few days."
+        )
+        raise Conflict(message, details=[{"field": "email", "message": message}]) from exc
     return await _issue(
         conn, row, org_name, invitation_link(public_url, token), "invitation.created", ip
     )
@@ -233,14 +235,15 @@ async def accept(
     try:
         async with user_transaction(pool, None) as conn:
             await queries.accept_invitation(
-                conn, token_hash=token_hash(token), user_id=user_id, full_name=name, now=now
+                conn, token_hash=token_hash(token), user_id=user_id, full_name=name
             )
-    except errors.RaiseException as exc:
+    except (errors.RaiseException, errors.NoDataFound) as exc:
+        # The invitation was revoked or renewed meanwhile: undo the account, or it would be
+        # an account with no organisation that can never be invited again.
+        await provider.delete_user(user_id)
         raise ACCEPT_ERRORS.get(
             str(exc.diag.message_primary), Conflict("This invitation cannot be used.")
         ) from exc
-    except errors.NoDataFound as exc:
-        raise NotFound("invitation") from exc
     try:
         return await provider.sign_in(invitation.email, password)
     except (ProviderUnavailable, AccountExists) as exc:

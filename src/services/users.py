@@ -49,7 +49,7 @@ class User(UserRow):
 async def load_user(conn: Conn, principal: Principal) -> User | None:
     """The user behind a verified token; None when unknown here or the session was revoked."""
     row = await queries.get_current_user(
-        conn, session_id=principal.session_id, issued_at=principal.issued_at
+        conn, session_id=principal.session_id, authenticated_at=principal.authenticated_at
     )
     if row is None or not row.session_active:
         return None
@@ -108,7 +108,7 @@ async def _keeping_an_admin(conn: Conn) -> AsyncIterator[None]:
 async def change_role(
     conn: Conn, user: User, *, person_id: uuid.UUID, role: str, ip: str | None
 ) -> MemberRow:
-    """Give a current member another role; the last admin keeps theirs."""
+    """Give a member another role (reactivating a deactivated one); the last admin keeps theirs."""
     org_id = require_org_admin(user)
     if role not in ROLES:
         raise InvalidInput(
@@ -117,7 +117,7 @@ async def change_role(
         )
     member = await _member(conn, org_id, person_id)
     if not member.is_current:
-        raise Conflict(f"{member.full_name} is deactivated; invite them again to restore access.")
+        return await _reactivate(conn, org_id, member, role, ip)
     if member.role == role:
         return member
     async with _keeping_an_admin(conn):
@@ -132,6 +132,22 @@ async def change_role(
         ip=ip,
     )
     return member.model_copy(update={"role": role})
+
+
+async def _reactivate(
+    conn: Conn, org_id: uuid.UUID, member: MemberRow, role: str, ip: str | None
+) -> MemberRow:
+    await queries.restore_membership(conn, org_id=org_id, person_id=member.person_id, role=role)
+    await queries.insert_audit(
+        conn,
+        action="member.reactivated",
+        org_id=org_id,
+        entity_type="person",
+        entity_id=member.person_id,
+        details={"role": role},
+        ip=ip,
+    )
+    return member.model_copy(update={"role": role, "is_current": True, "ended_on": None})
 
 
 async def deactivate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 import jwt
@@ -16,7 +17,8 @@ from src.auth.providers import (
     WeakPassword,
 )
 from src.auth.supabase import SupabaseIdentityProvider
-from src.auth.tokens import TokenError
+from src.auth.tokens import TokenError, token_hash
+from src.main import create_app
 from tests import factories as f
 from tests.fakes.gotrue import FakeGoTrue
 from tests.fakes.server import serve
@@ -192,3 +194,44 @@ async def test_gotrue_down_at_sign_in_says_so(supabase_app, gotrue):
     async with running_client(app) as http:
         response = await sign_in(http, email)
     assert response.status_code == 503 and "temporarily unavailable" in response.text
+
+
+@pytest.mark.parametrize("gotrue", ["ES256"], indirect=True)  # HS256 fetches no keys
+async def test_a_jwks_outage_keeps_everyone_signed_in_for_later(supabase_app, gotrue, clock):
+    app, email = supabase_app
+    async with running_client(app) as http:
+        await sign_in(http, email)
+        cookie = http.cookies[SESSION_COOKIE]
+    gotrue.jwks_down = True
+    fresh_app = create_app(app.state.settings, clock=clock)  # a new process: no cached keys
+    async with running_client(fresh_app) as http:
+        http.cookies.set(SESSION_COOKIE, cookie)
+        response = await http.get("/dashboard")
+        assert response.status_code == 303  # cannot verify anyone right now…
+        assert not any(
+            c.startswith(SESSION_COOKIE) for c in response.headers.get_list("set-cookie")
+        )
+        gotrue.jwks_down = False
+        assert (await http.get("/dashboard")).status_code == 200  # …and the same cookie works again
+
+
+async def test_an_invitation_revoked_during_acceptance_leaves_no_account(make_app, gotrue, service):
+    org = f.make_org(service)
+    email = f"{f.unique('late')}@example.org"
+    token = secrets.token_urlsafe(32)
+    invitation = f.make_invitation(service, org_id=org, email=email, token_hash=token_hash(token))
+    gotrue.on_create_user = lambda _: service.execute(
+        "update invitations set revoked_at = now() where id = %s", (invitation,)
+    )
+    extra = {"supabase_jwt_secret": gotrue.hs256_secret} if gotrue.algorithm == "HS256" else {}
+    app = make_app(supabase_url=gotrue.url, supabase_anon_key=gotrue.anon_key,
+                   supabase_service_role_key=gotrue.service_key, **extra)  # fmt: skip
+    async with running_client(app) as http:
+        form = {
+            "full_name": "Late Comer",
+            "password": "a long enough secret",
+            "password_confirm": "a long enough secret",
+        }
+        response = await post_form(http, f"/invite/{token}", form)
+    assert response.status_code == 404
+    assert email not in gotrue.users  # the account made for it was removed again

@@ -1,6 +1,7 @@
 """The data model's walls: RLS everywhere, the app role owns nothing, constraints hold."""
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -344,3 +345,39 @@ def test_searchable_columns_have_their_indexes(migrated_db: EmbeddedDatabase):
                   "organizations_name_fts"):  # fmt: skip
         assert methods[index] == "gin", index
     assert methods["embeddings_minilm_hnsw"] == "hnsw"
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(migrated_db: EmbeddedDatabase):
+    with admin(migrated_db) as conn:
+        org = f.make_org(conn)
+        first = f.make_person(conn, org_id=org, access_role="admin")
+        second = f.make_person(conn, org_id=org, access_role="admin")
+    demote = "update employment set access_role = 'member' where person_id = %s"
+    outcome: dict[str, object] = {}
+    with (
+        psycopg.connect(migrated_db.admin_url) as one,
+        psycopg.connect(migrated_db.admin_url) as two,
+    ):
+        one.execute(demote, (first,))  # holds the organisation's lock until it commits
+
+        def other() -> None:
+            try:
+                two.execute(demote, (second,))
+                two.commit()
+                outcome["two"] = "committed"
+            except errors.CheckViolation as exc:
+                two.rollback()
+                outcome["two"] = exc.diag.constraint_name
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive()  # waiting for the first change to finish
+        one.commit()
+        thread.join(timeout=5)
+    assert outcome["two"] == "employment_last_admin"
+    with admin(migrated_db) as conn:
+        admins = conn.execute(
+            "select count(*) from employment where org_id = %s and access_role = 'admin'", (org,)
+        ).fetchone()
+    assert admins == (1,)

@@ -40,6 +40,8 @@ class FakeGoTrue:
     calls: list[str] = field(default_factory=list)
     fail_next: tuple[int, str] | None = None
     expires_in: int = 3600
+    jwks_down: bool = False
+    on_create_user: Any = None  # called with the email after an account is created
 
     def __post_init__(self) -> None:
         self._key = ec.generate_private_key(ec.SECP256R1())
@@ -90,6 +92,7 @@ class FakeGoTrue:
             Route("/auth/v1/logout", self._logout, methods=["POST"]),
             Route("/auth/v1/admin/users", self._create_user, methods=["POST"]),
             Route("/auth/v1/admin/users/{user_id}", self._update_user, methods=["PUT"]),
+            Route("/auth/v1/admin/users/{user_id}", self._delete_user, methods=["DELETE"]),
             Route("/auth/v1/recover", self._recover, methods=["POST"]),
             Route("/auth/v1/verify", self._verify, methods=["POST"]),
         ])  # fmt: skip
@@ -110,6 +113,8 @@ class FakeGoTrue:
         return request.headers.get("apikey") == key
 
     async def _jwks(self, request: Request) -> Response:
+        if self.jwks_down:
+            return Response("upstream unavailable", status_code=503)
         return JSONResponse(self.jwks())
 
     async def _token(self, request: Request) -> Response:
@@ -164,6 +169,8 @@ class FakeGoTrue:
             return JSONResponse({"code": "weak_password", "msg": "Password should be at least 6 characters",
                                  "weak_password": {"reasons": ["length"]}}, status_code=422, headers=API_VERSION)  # fmt: skip
         self.add_user(body["email"], body["password"])
+        if self.on_create_user is not None:
+            self.on_create_user(body["email"].lower())
         return JSONResponse(self.user_json(self.users[body["email"].lower()]), headers=API_VERSION)
 
     async def _update_user(self, request: Request) -> Response:
@@ -176,6 +183,15 @@ class FakeGoTrue:
             if user["id"] == request.path_params["user_id"]:
                 user["password"] = body.get("password", user["password"])
                 return JSONResponse(self.user_json(user), headers=API_VERSION)
+        return self._error(404, "user_not_found", "User not found")
+
+    async def _delete_user(self, request: Request) -> Response:
+        if not self._authorised(request, self.service_key):
+            return self._error(403, "not_admin", "User not allowed")
+        for email, user in list(self.users.items()):
+            if user["id"] == request.path_params["user_id"]:
+                del self.users[email]
+                return JSONResponse({}, headers=API_VERSION)
         return self._error(404, "user_not_found", "User not found")
 
     async def _recover(self, request: Request) -> Response:

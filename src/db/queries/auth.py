@@ -11,10 +11,13 @@ from psycopg.rows import TupleRow
 Conn = AsyncConnection[TupleRow]
 
 
-async def get_locked_until(conn: Conn, *, email: str, now: datetime) -> datetime | None:
-    """When the account's lock ends, if it is locked now."""
+async def reserve_sign_in(
+    conn: Conn, *, email: str, ip: str | None, now: datetime
+) -> datetime | None:
+    """Count an attempt before the password is checked; the lock's end if it is refused."""
     cur = await conn.execute(
-        "select public.sign_in_locked_until(%(email)s, %(now)s)", {"email": email, "now": now}
+        "select public.reserve_sign_in(%(email)s, %(ip)s, %(now)s)",
+        {"email": email, "ip": ip, "now": now},
     )
     row = await cur.fetchone()
     return row[0] if row else None
@@ -28,14 +31,12 @@ async def record_sign_in(
     success: bool,
     ip: str | None,
     now: datetime,
-) -> datetime | None:
-    """Count the attempt and audit it; returns the end of the lock this failure caused, if any."""
-    cur = await conn.execute(
+) -> None:
+    """The attempt's outcome: success clears the counter; both are audited."""
+    await conn.execute(
         "select public.record_sign_in(%(email)s, %(user_id)s, %(success)s, %(ip)s, %(now)s)",
         {"email": email, "user_id": user_id, "success": success, "ip": ip, "now": now},
     )
-    row = await cur.fetchone()
-    return row[0] if row else None
 
 
 async def revoke_own_session(conn: Conn, *, session_id: uuid.UUID | None) -> None:

@@ -115,6 +115,11 @@ async def revoke_invitation(conn: Conn, *, invitation_id: uuid.UUID, now: dateti
     return cur.rowcount
 
 
+async def expire_stale_invitations(conn: Conn, *, email: str) -> None:
+    """Withdraw expired open invitations for an address, in any organisation."""
+    await conn.execute("select public.expire_stale_invitations(%(email)s)", {"email": email})
+
+
 async def email_has_account(conn: Conn, *, email: str) -> bool:
     """Whether someone can already sign in with this address."""
     cur = await conn.execute("select public.email_has_account(%(email)s)", {"email": email})
@@ -130,12 +135,12 @@ async def get_invitation_by_token(conn: Conn, *, token_hash: str) -> InvitationP
 
 
 async def accept_invitation(
-    conn: Conn, *, token_hash: str, user_id: uuid.UUID, full_name: str, now: datetime
+    conn: Conn, *, token_hash: str, user_id: uuid.UUID, full_name: str
 ) -> uuid.UUID:
     """Make the new account a member; raises with a stable message when the link is not valid."""
     cur = await conn.execute(
-        "select public.accept_invitation(%(hash)s, %(user)s, %(name)s, %(now)s)",
-        {"hash": token_hash, "user": user_id, "name": full_name, "now": now},
+        "select public.accept_invitation(%(hash)s, %(user)s, %(name)s)",
+        {"hash": token_hash, "user": user_id, "name": full_name},
     )
     row = await cur.fetchone()
     assert row is not None

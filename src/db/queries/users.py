@@ -42,7 +42,7 @@ class MemberRow(BaseModel):
 
 
 async def get_current_user(
-    conn: Conn, *, session_id: uuid.UUID | None, issued_at: datetime
+    conn: Conn, *, session_id: uuid.UUID | None, authenticated_at: datetime
 ) -> UserRow | None:
     """The person behind auth.uid(), their strongest current GP membership, and session validity."""
     cur = conn.cursor(row_factory=class_row(UserRow))
@@ -51,7 +51,7 @@ async def get_current_user(
         select p.id as person_id, p.full_name, coalesce(p.email, auth.email()) as email,
                p.is_super_admin as is_platform_admin, m.org_id, o.name as org_name,
                m.access_role as role,
-               public.session_is_active(%(session_id)s, %(issued_at)s) as session_active
+               public.session_is_active(%(session_id)s, %(authenticated_at)s) as session_active
         from public.people p
         left join lateral (
           select e.org_id, e.access_role from public.employment e
@@ -62,7 +62,7 @@ async def get_current_user(
         left join public.organizations o on o.id = m.org_id
         where p.auth_user_id = auth.uid()
         """,
-        {"session_id": session_id, "issued_at": issued_at},
+        {"session_id": session_id, "authenticated_at": authenticated_at},
     )
     return await cur.fetchone()
 
@@ -116,6 +116,18 @@ async def update_member_role(
     cur = await conn.execute(
         "update public.employment set access_role = %(role)s "
         "where org_id = %(org_id)s and person_id = %(person_id)s and is_current",
+        {"org_id": org_id, "person_id": person_id, "role": role},
+    )
+    return cur.rowcount
+
+
+async def restore_membership(
+    conn: Conn, *, org_id: uuid.UUID, person_id: uuid.UUID, role: str
+) -> int:
+    """Give a deactivated member access again, with a role."""
+    cur = await conn.execute(
+        "update public.employment set is_current = true, ended_on = null, access_role = %(role)s "
+        "where org_id = %(org_id)s and person_id = %(person_id)s and not is_current",
         {"org_id": org_id, "person_id": person_id, "role": role},
     )
     return cur.rowcount

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from src.deps import AuthDep, CurrentUser, Db, PoolDep
+from src.deps import AuthDep, ClientIp, CurrentUser, Db, Now, PoolDep, SignedIn
 from src.errors import DomainError
 from src.routes.forms import field_errors
 from src.services import auth as auth_service
@@ -59,20 +59,26 @@ async def rename(request: Request, user: CurrentUser, db: Db, full_name: FormStr
 async def change_password(
     request: Request,
     user: CurrentUser,
+    principal: SignedIn,
     pool: PoolDep,
     auth: AuthDep,
+    now: Now,
+    ip: ClientIp,
     current_password: FormStr = "",
     password: FormStr = "",
     password_confirm: FormStr = "",
 ) -> Response:
     try:
-        session = await auth_service.change_password(
+        await auth_service.change_password(
             pool,
             auth.provider,
-            user,
+            principal,
+            email=user.email or "",
             current=current_password,
             new=password,
             confirm=password_confirm,
+            ip=ip,
+            now=now,
         )
     except DomainError as exc:
         return _profile(
@@ -82,7 +88,6 @@ async def change_password(
             password_errors=field_errors(exc),
             password_message=exc.message,
         )
-    request.state.session_cookie = auth.cookies.session_header(session)
     return _profile(
         request, user, notice="Your password is changed. Every other session was signed out."
     )

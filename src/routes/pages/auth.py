@@ -12,7 +12,7 @@ from src.auth.sessions import SESSION_COOKIE, parse_session_cookie
 from src.db.tenancy import user_transaction
 from src.deps import AuthDep, ClientIp, Db, Now, OptionalUser, PoolDep, PrincipalDep, SettingsDep
 from src.errors import DomainError, safe_next
-from src.middleware.rate_limit import limiter
+from src.middleware.rate_limit import SIGN_IN_LIMIT, limiter
 from src.routes.forms import field_errors
 from src.services import auth as auth_service
 from src.services import invitations
@@ -42,7 +42,7 @@ async def login_page(request: Request, user: OptionalUser, next: str = "/dashboa
 
 
 @router.post("/login", response_class=HTMLResponse)
-@limiter.limit("10/minute")
+@limiter.shared_limit(SIGN_IN_LIMIT, scope="sign_in")
 async def login(
     request: Request,
     pool: PoolDep,

@@ -112,14 +112,19 @@ async def test_users_me_patch_changes_the_name_and_refuses_bad_input(client, acc
     assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "current_password"
 
 
-async def test_password_change_keeps_this_session_and_ends_the_others(client, account):
+async def test_password_change_keeps_this_session_and_ends_the_others(client, account, clock):
     first = (await login(client, account["email"])).json()
     second = (await login(client, account["email"])).json()
+    clock.advance(seconds=2)
     body = {"current_password": PASSWORD, "new_password": "a different long passphrase"}
-    assert (
-        await client.patch("/api/v1/users/me", json=body, headers=bearer(first))
-    ).status_code == 200
+    changed = await client.patch("/api/v1/users/me", json=body, headers=bearer(first))
+    assert changed.status_code == 200
+    assert (await client.get("/api/v1/users/me", headers=bearer(first))).status_code == 200
     assert (await client.get("/api/v1/users/me", headers=bearer(second))).status_code == 401
+    revived = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
+    )
+    assert revived.status_code == 401  # a refresh does not bring the ended session back
     assert (await login(client, account["email"], "a different long passphrase")).status_code == 200
 
 

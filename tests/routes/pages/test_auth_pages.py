@@ -70,7 +70,35 @@ async def test_five_failures_lock_the_account_for_thirty_minutes(client, account
     actions = [row[0] for row in service.execute(
         "select action from audit_log where entity_id = %s order by id", (account["email"],)
     )]  # fmt: skip
-    assert actions == ["auth.sign_in_failed"] * 5 + ["auth.sign_in"]
+    assert actions == ["auth.sign_in_failed"] * 5 + ["auth.sign_in_refused"] * 2 + ["auth.sign_in"]
+
+
+async def test_parallel_guesses_cannot_outrun_the_lock(client, account, service):
+    results = await asyncio.gather(
+        *(sign_in(client, account["email"], f"guess number {i}") for i in range(9))
+    )
+    assert [r.status_code for r in results] == [401] * 9
+    actions = [row[0] for row in service.execute(
+        "select action from audit_log where entity_id = %s", (account["email"],)
+    )]  # fmt: skip
+    assert actions.count("auth.sign_in_failed") == 5 and actions.count("auth.sign_in_refused") == 4
+
+
+async def test_a_deactivated_members_session_is_not_revived_by_a_refresh(
+    app, client, account, clock, service
+):
+    admin = f"{f.unique('boss')}@example.org"
+    f.make_user(service, org_id=account["org"], access_role="admin", email=admin, password=PASSWORD)
+    async with running_client(app) as member:
+        await sign_in(member, account["email"])
+        await sign_in(client, admin)
+        person = service.execute(
+            "select id from people where email = %s", (account["email"],)
+        ).fetchone()[0]
+        await post_form(client, f"/team/members/{person}/deactivate")
+        clock.advance(minutes=61)  # the member's access token expires; the middleware refreshes it
+        response = await member.get("/dashboard")
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
 async def test_sign_out_then_replaying_the_old_cookie_is_anonymous(client, account):

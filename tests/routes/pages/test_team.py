@@ -103,15 +103,31 @@ async def test_an_existing_account_cannot_be_invited(client, team):
     assert page.find("input", attrs={"name": "email"})["value"] == team["member"]
 
 
-async def test_one_live_invitation_per_email_and_expiry(client, team, clock):
+async def test_one_live_invitation_per_email_and_expiry(client, team, clock, service):
     await sign_in(client, team["admin"])
     email = f"{f.unique('once')}@example.org"
     first = await invite(client, email)
-    assert (await invite(client, email)).status_code == 409
+    again = await invite(client, email)
+    assert again.status_code == 409 and "open invitation from your team" in again.text
     clock.advance(days=8)
     expired = await client.get(link_from(first.text).removeprefix("http://127.0.0.1:8000"))
     assert expired.status_code == 409 and "expired" in expired.text
+    service.execute(
+        "update invitations set expires_at = now() - interval '1 day' where email = %s", (email,)
+    )
     assert (await invite(client, email)).status_code == 200  # the expired one is replaced
+
+
+async def test_another_orgs_invitations_neither_block_nor_show(client, team, service):
+    other = f.make_org(service)
+    stale, live = f"{f.unique('stale')}@example.org", f"{f.unique('live')}@example.org"
+    f.make_invitation(service, org_id=other, email=stale, expires_at="2020-01-01T00:00:00Z")
+    f.make_invitation(service, org_id=other, email=live)
+    await sign_in(client, team["admin"])
+    assert (await invite(client, stale)).status_code == 200
+    blocked = await invite(client, live)
+    assert blocked.status_code == 409 and "cannot be invited right now" in blocked.text
+    assert "open invitation" not in blocked.text
 
 
 async def test_resend_replaces_the_link_and_revoke_kills_it(client, team, service):
@@ -167,6 +183,21 @@ async def test_deactivation_ends_the_members_session_at_once(app, client, team, 
         assert (
             "not part of an organisation any more" in (await member.get("/dashboard")).text
         )  # …but sees nothing
+
+
+async def test_a_deactivated_member_can_be_reactivated(app, client, team, clock):
+    await sign_in(client, team["admin"])
+    await post_form(client, f"/team/members/{team['member_person']}/deactivate")
+    page = BeautifulSoup((await client.get("/team")).text, "html.parser")
+    assert page.find("button", string="Reactivate")
+    restored = await post_form(
+        client, f"/team/members/{team['member_person']}/role", {"role": "viewer"}
+    )
+    assert "is now viewer" in restored.text
+    clock.advance(seconds=2)
+    async with running_client(app) as member:
+        await sign_in(member, team["member"])
+        assert "Signed in as Max Member · viewer" in (await member.get("/dashboard")).text
 
 
 async def test_admins_cannot_deactivate_themselves(client, team):

@@ -10,12 +10,15 @@ from pydantic import BaseModel, Field
 
 from src.auth.providers import AuthSession, InvalidRefreshToken, ProviderUnavailable
 from src.auth.sessions import SESSION_COOKIE, parse_session_cookie
+from src.auth.tokens import KeysUnavailable, TokenError
 from src.db.queries.invitations import InvitationPreview
+from src.db.tenancy import user_transaction
 from src.deps import AuthDep, ClientIp, Db, Now, PoolDep, SignedIn
 from src.errors import ServiceUnavailable, Unauthorized
-from src.middleware.rate_limit import limiter
+from src.middleware.rate_limit import SIGN_IN_LIMIT, limiter
 from src.services import auth as auth_service
 from src.services import invitations
+from src.services.users import load_user
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -68,7 +71,7 @@ def _pair(session: AuthSession) -> TokenPair:
 
 
 @router.post("/login")
-@limiter.limit("10/minute")
+@limiter.shared_limit(SIGN_IN_LIMIT, scope="sign_in")
 async def login(
     request: Request,
     response: Response,
@@ -88,15 +91,21 @@ async def login(
 @router.post("/refresh")
 @limiter.limit("30/minute")
 async def refresh(
-    request: Request, response: Response, body: RefreshRequest, auth: AuthDep
+    request: Request, response: Response, body: RefreshRequest, pool: PoolDep, auth: AuthDep
 ) -> TokenPair:
-    """Rotate a refresh token; the old one stops working."""
+    """Rotate a refresh token; the old one stops working. A revoked session is not revived."""
     try:
-        return _pair(await auth.refresher.refresh(body.refresh_token))
-    except InvalidRefreshToken as exc:
+        session = await auth.refresher.refresh(body.refresh_token)
+        principal = await auth.provider.verifier.verify(session.access_token)
+    except (InvalidRefreshToken, TokenError) as exc:
         raise Unauthorized("This refresh token is not valid. Sign in again.") from exc
-    except ProviderUnavailable as exc:
+    except (ProviderUnavailable, KeysUnavailable) as exc:
         raise ServiceUnavailable(auth_service.UNAVAILABLE) from exc
+    async with user_transaction(pool, principal) as conn:
+        user = await load_user(conn, principal)
+    if user is None:
+        raise Unauthorized("This session has ended. Sign in again.")
+    return _pair(session)
 
 
 @router.post("/logout", status_code=204)

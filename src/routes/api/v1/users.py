@@ -10,7 +10,17 @@ from pydantic import BaseModel, Field
 
 from src.db.queries.invitations import InvitationRow, list_open_invitations
 from src.db.queries.users import MemberRow
-from src.deps import AuthDep, ClientIp, CurrentUser, Db, Now, OrgAdmin, PoolDep, SettingsDep
+from src.deps import (
+    AuthDep,
+    ClientIp,
+    CurrentUser,
+    Db,
+    Now,
+    OrgAdmin,
+    PoolDep,
+    SettingsDep,
+    SignedIn,
+)
 from src.errors import InvalidInput
 from src.services import auth as auth_service
 from src.services import invitations, users
@@ -44,7 +54,7 @@ class InvitationRequest(BaseModel):
 
 
 class MemberUpdate(BaseModel):
-    """A new role, or `active: false` to deactivate."""
+    """A new role (which also reactivates a deactivated member), or `active: false`."""
 
     role: Role | None = None
     active: Literal[False] | None = None
@@ -58,9 +68,16 @@ async def get_me(user: CurrentUser) -> User:
 
 @router.patch("/me")
 async def update_me(
-    body: MeUpdate, user: CurrentUser, db: Db, pool: PoolDep, auth: AuthDep
+    body: MeUpdate,
+    user: CurrentUser,
+    principal: SignedIn,
+    db: Db,
+    pool: PoolDep,
+    auth: AuthDep,
+    now: Now,
+    ip: ClientIp,
 ) -> User:
-    """Change your name and/or password (the password needs the current one)."""
+    """Change your name and/or password (the password needs the current one; this session stays)."""
     if body.full_name is not None:
         user = user.model_copy(
             update={"full_name": await users.rename(db, user, full_name=body.full_name)}
@@ -74,10 +91,13 @@ async def update_me(
         await auth_service.change_password(
             pool,
             auth.provider,
-            user,
+            principal,
+            email=user.email or "",
             current=body.current_password,
             new=body.new_password,
-            confirm=body.new_password,
+            confirm=None,
+            ip=ip,
+            now=now,
         )
     return user
 
