@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     openrouter_api_key: SecretStr | None = None
     openrouter_base_url: str = "https://openrouter.ai/api/v1"
     voyage_api_key: SecretStr | None = None
+    voyage_model: str = "voyage-finance-2"
+    voyage_base_url: str | None = None
     langfuse_public_key: SecretStr | None = None
     langfuse_secret_key: SecretStr | None = None
     langfuse_host: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,8 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from src.agents.embed import Progress, embed_pending
+from src.agents.embeddings import build_embeddings
 from src.auth.sessions import CookieSpec
 from src.auth.setup import build_auth
 from src.auth.tokens import Clock, utc_now
@@ -31,9 +34,10 @@ from src.middleware.unhandled import UnhandledErrorMiddleware
 from src.monitoring.providers import ProviderRegistry
 from src.routes import health
 from src.routes.api.v1 import auth as auth_api
+from src.routes.api.v1 import lps as lps_api
 from src.routes.api.v1 import organizations as organizations_api
 from src.routes.api.v1 import users as users_api
-from src.routes.pages import account, admin, dashboard, home, team
+from src.routes.pages import account, admin, dashboard, home, lps, team
 from src.routes.pages import auth as auth_pages
 from src.templating import STATIC_DIR
 
@@ -56,11 +60,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await pool.open(wait=False)
     app.state.pool = pool
     app.state.auth = build_auth(settings, pool, app.state.clock)
+    key = settings.voyage_api_key.get_secret_value() if settings.voyage_api_key else None
+    app.state.embeddings = build_embeddings(
+        voyage_api_key=key,
+        voyage_model=settings.voyage_model,
+        voyage_base_url=settings.voyage_base_url,
+    )
+    app.state.indexing = Progress()
+    indexing = None
+    if settings.app_env == "development" and target.embedded is not None:
+        # The demo's mandates are embedded in the background; search shows "indexing n / N".
+        indexing = asyncio.create_task(
+            embed_pending(pool, app.state.embeddings, progress=app.state.indexing)
+        )
     app.state.database = target
     logger.info("app_started", env=settings.app_env, embedded=target.embedded is not None)
     try:
         yield
     finally:
+        if indexing is not None:
+            indexing.cancel()
         await pool.close()
         if target.embedded is not None:
             # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.
@@ -119,8 +138,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
     app.include_router(home.router)
-    for router in (auth_pages.router, dashboard.router, account.router, team.router, admin.router,
-                   auth_api.router, users_api.router, organizations_api.router):  # fmt: skip
+    for router in (
+        auth_pages.router,
+        dashboard.router,
+        account.router,
+        team.router,
+        admin.router,
+        lps.router,
+        lps_api.router,
+        auth_api.router,
+        users_api.router,
+        organizations_api.router,
+    ):
         app.include_router(router)
     return app
 

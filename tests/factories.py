@@ -319,3 +319,20 @@ def make_outbox_message(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
         "body": "Hello",
     }
     return insert(conn, "outbox", {**defaults, **values})
+
+
+def make_lp_flag(conn: psycopg.Connection, *, lp_org_id: uuid.UUID, **values: Any) -> uuid.UUID:
+    defaults = {"lp_org_id": lp_org_id, "reason": "New CIO since March"}
+    return insert(conn, "lp_flags", {**defaults, **values})
+
+
+def make_lp_import(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
+    defaults = {
+        "filename": "lps.csv",
+        "file_sha256": "0" * 64,
+        "storage_path": "imports/lps.csv",
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "row_count": 10,
+    }
+    return insert(conn, "lp_imports", {**defaults, **values})

@@ -27,6 +27,15 @@ from src.errors import body_for_status, render_error
 EXEMPT_PREFIXES = ("/health", "/static/")
 # Per client IP, shared by the sign-in page and the API sign-in (one budget of guesses).
 SIGN_IN_LIMIT = "10/minute"
+# Per signed-in user (the seed's "LP list 100/min"), across the LP API routes.
+LP_API_LIMIT = "100/minute"
+
+
+def user_or_ip(request: Request) -> str:
+    """Rate-limit key: the signed-in user when there is one, else the client's address."""
+    principal = getattr(request.state, "principal", None)
+    return f"user:{principal.user_id}" if principal is not None else get_remote_address(request)
+
 
 limiter = Limiter(
     key_func=get_remote_address,

@@ -168,3 +168,27 @@ def regions_covering(geography: str) -> set[str]:
     if region in REGION_PARENT:
         covering.add(REGION_PARENT[region])
     return covering
+
+
+def strategy_match_set(codes: list[str]) -> list[str]:
+    """Strategies an LP may list to match any of `codes`: the codes, their parents, children."""
+    matched: set[str] = set()
+    for code in codes:
+        parent = strategy_parent(code)
+        matched |= {code, parent}
+        if code == parent:
+            matched |= {f"{parent}/{child}" for child in STRATEGY_TREE.get(parent, ())}
+    return sorted(matched)
+
+
+def geography_match_set(codes: list[str]) -> list[str]:
+    """Geographies an LP may list to invest in any of `codes` (regions roll up and down)."""
+    matched: set[str] = {"global"}
+    for code in codes:
+        matched |= regions_covering(code)
+        if code in REGIONS:
+            # A region also covers its sub-regions and its countries (Europe covers the Nordics).
+            subregions = {child for child, parent in REGION_PARENT.items() if parent == code}
+            matched |= {code} | subregions
+            matched |= {c for c, r in COUNTRY_REGION.items() if r == code or r in subregions}
+    return sorted(matched)

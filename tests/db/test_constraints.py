@@ -109,6 +109,20 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "session_revocations_reason_check": ("make_session_revocation", {"user_id": "person", "reason": "bored"}),
     "outbox_kind_check": ("make_outbox_message", {"kind": "newsletter"}),
     "outbox_to_email_check": ("make_outbox_message", {"to_email": "not an email"}),
+    "lp_flags_reason_check": ("make_lp_flag", {"lp_org_id": "lp", "reason": "  "}),
+    "lp_imports_filename_check": ("make_lp_import", {"filename": ""}),
+    "lp_imports_file_sha256_check": ("make_lp_import", {"file_sha256": "abc"}),
+    "lp_imports_encoding_check": ("make_lp_import", {"encoding": "utf-16"}),
+    "lp_imports_delimiter_check": ("make_lp_import", {"delimiter": "|"}),
+    "lp_imports_row_count_check": ("make_lp_import", {"row_count": 10001}),
+    "lp_imports_mapping_check": ("make_lp_import", {"mapping": Jsonb([])}),
+    "lp_imports_status_check": ("make_lp_import", {"status": "paused"}),
+    "lp_imports_processed_check": ("make_lp_import", {"processed": -1}),
+    "lp_imports_inserted_check": ("make_lp_import", {"inserted": -1}),
+    "lp_imports_updated_check": ("make_lp_import", {"updated": -1}),
+    "lp_imports_skipped_check": ("make_lp_import", {"skipped": -1}),
+    "lp_imports_failed_check": ("make_lp_import", {"failed": -1}),
+    "lp_imports_report_check": ("make_lp_import", {"report": Jsonb({})}),
 }
 # fmt: on
 

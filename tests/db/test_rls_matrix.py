@@ -365,6 +365,36 @@ TABLES = [
         no_grant=frozenset({"update", "delete"}),
     ),
     Table(
+        "lp_flags",
+        lambda conn, w: f.make_lp_flag(
+            conn, lp_org_id=w["lp"], flagged_by=f.person_of(conn, w["member"])
+        ),
+        # Anyone signed in may flag an LP as themselves; the queue is the platform admins'.
+        lambda conn, w, user: {
+            "lp_org_id": w["lp"],
+            "reason": "stale",
+            "flagged_by": f.person_of(conn, user) if user else None,
+        },
+        ("reason", "changed"),
+        select=frozenset({"member", "platform_admin"}),  # your own flags, and platform admins
+        insert=SIGNED_IN,
+        update=PLATFORM,
+        delete=PLATFORM,
+    ),
+    admin_only(
+        "lp_imports",
+        lambda conn, w: f.make_lp_import(conn),
+        lambda conn, w: {
+            "filename": "x.csv",
+            "file_sha256": "1" * 64,
+            "storage_path": "p",
+            "encoding": "utf-8",
+            "delimiter": ";",
+            "row_count": 1,
+        },  # fmt: skip
+        ("status", "failed"),
+    ),
+    Table(
         "outbox",
         lambda conn, w: f.make_outbox_message(conn),
         lambda conn, w, _u: {
