@@ -139,10 +139,17 @@ class VoyageEmbeddings:
     """Voyage AI's API, with our own retries (the client's `max_retries` is 0)."""
 
     def __init__(
-        self, *, api_key: str, model: str, base_url: str | None = None, timeout: float = 30
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout: float = 30,
+        retry_delay: float = 0.5,
     ) -> None:
         self.model = model
         self.dims = VOYAGE_DIMS.get(model, 1024)
+        self.retry_delay = retry_delay
         self._client = voyageai.AsyncClient(  # type: ignore[attr-defined]
             api_key=api_key, max_retries=0, timeout=timeout, base_url=base_url
         )
@@ -169,7 +176,7 @@ class VoyageEmbeddings:
                     raise EmbeddingUnavailable(
                         f"Voyage AI did not answer: {type(exc).__name__}"
                     ) from exc
-                delay = min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+                delay = min(8.0, self.retry_delay * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
                 logger.info(
                     "voyage_retry",
                     attempt=attempt,
