@@ -34,10 +34,11 @@ from src.middleware.unhandled import UnhandledErrorMiddleware
 from src.monitoring.providers import ProviderRegistry
 from src.routes import health
 from src.routes.api.v1 import auth as auth_api
+from src.routes.api.v1 import imports as imports_api
 from src.routes.api.v1 import lps as lps_api
 from src.routes.api.v1 import organizations as organizations_api
 from src.routes.api.v1 import users as users_api
-from src.routes.pages import account, admin, dashboard, home, lps, team
+from src.routes.pages import account, admin, dashboard, home, imports, lps, team
 from src.routes.pages import auth as auth_pages
 from src.templating import STATIC_DIR
 
@@ -146,6 +147,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         admin.router,
         lps.router,
         lps_api.router,
+        imports.router,
+        imports_api.router,
         auth_api.router,
         users_api.router,
         organizations_api.router,

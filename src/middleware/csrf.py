@@ -5,8 +5,10 @@ Every POST/PUT/PATCH/DELETE without a bearer token must (1) not come from anothe
 the `X-CSRF-Token` header (htmx sends it from `hx-headers` on <body>) or as the `csrf_token`
 field of a urlencoded form (plain forms without JavaScript). The token is random per browser,
 set on the first response that lacks it, and readable by templates as
-`request.state.csrf_token`. Bearer-token API calls are exempt (a browser never adds that
-header on its own), and so are JSON calls that carry no session cookie (API sign-in).
+`request.state.csrf_token`. Multipart uploads carry the token in the header only (we do not
+parse 50 MB bodies twice; the upload pages need htmx). Bearer-token API calls are exempt (a
+browser never adds that header on its own), and so are JSON calls that carry no session
+cookie (API sign-in).
 """
 
 from __future__ import annotations
