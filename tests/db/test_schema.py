@@ -341,7 +341,7 @@ def test_searchable_columns_have_their_indexes(migrated_db: EmbeddedDatabase):
             ).fetchall()
         )
     for index in ("lp_profiles_strategies", "lp_profiles_geographies", "lp_profiles_sectors",
-                  "lp_profiles_mandate_fts", "lp_profiles_mandate_trgm", "organizations_name_trgm",
+                  "lp_profiles_search", "lp_profiles_name_trgm", "lp_profiles_mandate_trgm", "organizations_name_trgm",
                   "organizations_name_fts"):  # fmt: skip
         assert methods[index] == "gin", index
     assert methods["embeddings_minilm_hnsw"] == "hnsw"

@@ -79,16 +79,13 @@ LIST_COLUMNS = sql.SQL(
 )
 FROM = sql.SQL("public.lp_profiles p join public.organizations o on o.id = p.org_id")
 KEYWORD_MATCH = sql.SQL(
-    "(to_tsvector('english', coalesce(p.mandate_text, '') || ' ' || coalesce(p.description, ''))"
-    " @@ websearch_to_tsquery('english', %(q)s)"
-    " or to_tsvector('simple', o.name) @@ websearch_to_tsquery('simple', %(q)s)"
-    " or o.name ilike %(q_like)s)"
+    "(p.search_vector @@ websearch_to_tsquery('english', %(q)s)"
+    " or p.search_vector @@ websearch_to_tsquery('simple', %(q)s)"
+    " or p.lp_name ilike %(q_like)s)"
 )
 KEYWORD_RANK = sql.SQL(
-    "(ts_rank(to_tsvector('english', coalesce(p.mandate_text, '') || ' ' || "
-    "coalesce(p.description, '')),"
-    " websearch_to_tsquery('english', %(q)s))"
-    " + 2 * extensions.similarity(o.name, %(q)s) + (o.name ilike %(q_prefix)s)::int)"
+    "(ts_rank(p.search_vector, websearch_to_tsquery('english', %(q)s))"
+    " + 2 * extensions.similarity(p.lp_name, %(q)s) + (p.lp_name ilike %(q_prefix)s)::int)"
 )
 SORTS = {
     "aum": sql.SQL("p.aum_musd desc nulls last, o.name"),
