@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Literal
@@ -131,10 +132,6 @@ FILTER_LABELS = {
 }  # fmt: skip
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def build_where(filters: LpFilters) -> Where:
     """The filters as named SQL conditions with bound values."""
     where = Where()
@@ -142,7 +139,13 @@ def build_where(filters: LpFilters) -> Where:
     params = where.params
     if filters.q.strip():
         q = filters.q.strip()
-        params |= {"q": q, "q_like": f"%{_escape_like(q)}%", "q_prefix": f"{_escape_like(q)}%"}
+        words = re.findall(r"[\w]+", q.lower())
+        prefix = " & ".join(f"{w}:*" for w in words) or "''"
+        params |= {
+            "q": q,
+            "q_prefix": prefix,
+            "q_name": " & ".join(f"{w}:*A" for w in words) or "''",
+        }
         add("keyword", queries.KEYWORD_MATCH)
     if filters.type:
         params["types"] = list(filters.type)

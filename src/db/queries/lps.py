@@ -78,14 +78,17 @@ LIST_COLUMNS = sql.SQL(
        o.website"""
 )
 FROM = sql.SQL("public.lp_profiles p join public.organizations o on o.id = p.org_id")
+# Words as typed (English stemming), or word prefixes in any field ("calp" finds CalPERS); both
+# are answered by the GIN index on the stored vector.
 KEYWORD_MATCH = sql.SQL(
     "(p.search_vector @@ websearch_to_tsquery('english', %(q)s)"
-    " or p.search_vector @@ websearch_to_tsquery('simple', %(q)s)"
-    " or p.lp_name ilike %(q_like)s)"
+    " or p.search_vector @@ to_tsquery('simple', %(q_prefix)s))"
 )
+# Name matches first, then mandate matches: two cheap index-free tests per row, no ts_rank
+# over tens of thousands of matches.
 KEYWORD_RANK = sql.SQL(
-    "(ts_rank(p.search_vector, websearch_to_tsquery('english', %(q)s))"
-    " + 2 * extensions.similarity(p.lp_name, %(q)s) + (p.lp_name ilike %(q_prefix)s)::int)"
+    "(2 * (p.search_vector @@ to_tsquery('simple', %(q_name)s))::int"
+    " + (p.search_vector @@ websearch_to_tsquery('english', %(q)s))::int)"
 )
 SORTS = {
     "aum": sql.SQL("p.aum_musd desc nulls last, o.name"),
@@ -115,7 +118,7 @@ def _order(where: Where, sort: str, semantic: Semantic | None) -> sql.Composable
     if sort in SORTS:
         return SORTS[sort]
     if "keyword" in where.conditions:
-        return sql.SQL("{} desc, o.name").format(KEYWORD_RANK)
+        return sql.SQL("{} desc, p.data_quality_score desc, o.name").format(KEYWORD_RANK)
     return sql.SQL("p.data_quality_score desc, p.aum_musd desc nulls last, o.name")
 
 
@@ -162,8 +165,9 @@ async def count(
     conn: Conn, where: Where, *, without: str | None = None, semantic: Semantic | None = None
 ) -> int:
     """How many LPs match (optionally with one condition dropped)."""
-    query = sql.SQL("select count(*) from {src}{join} where {where}").format(
-        src=FROM, join=_semantic_join(semantic), where=where.clause(without)
+    # Every condition is on lp_profiles: counting needs no join with organizations.
+    query = sql.SQL("select count(*) from public.lp_profiles p{join} where {where}").format(
+        join=_semantic_join(semantic), where=where.clause(without)
     )
     cur = await conn.execute(query, where.params)
     row = await cur.fetchone()
