@@ -147,6 +147,7 @@ async def report(
         await lps.search(conn, LpFilters(**FILTERS[i % len(FILTERS)]))
 
     model = LocalEmbeddings()
+    await model.embed_query("warm-up: load the model once, as the running app has")
     embed_ms = []
     for text in (
         "nordic pensions backing first-time healthcare managers",

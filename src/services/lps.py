@@ -144,7 +144,8 @@ def build_where(filters: LpFilters) -> Where:
         params |= {
             "q": q,
             "q_prefix": prefix,
-            "q_name": " & ".join(f"{w}:*A" for w in words) or "''",
+            # every query word starts a word of the name (lookaheads, at most five words)
+            "q_name": "".join(f"(?=.*\\m{w})" for w in words[:5]) or "^$",
         }
         add("keyword", queries.KEYWORD_MATCH)
     if filters.type:

@@ -84,16 +84,15 @@ KEYWORD_MATCH = sql.SQL(
     "(p.search_vector @@ websearch_to_tsquery('english', %(q)s)"
     " or p.search_vector @@ to_tsquery('simple', %(q_prefix)s))"
 )
-# Name matches first, then mandate matches: two cheap index-free tests per row, no ts_rank
-# over tens of thousands of matches.
-KEYWORD_RANK = sql.SQL(
-    "(2 * (p.search_vector @@ to_tsquery('simple', %(q_name)s))::int"
-    " + (p.search_vector @@ websearch_to_tsquery('english', %(q)s))::int)"
-)
+# Relevance: LPs whose name holds the words first (a regex on the short name column; testing
+# the stored vector again would de-TOAST it for every match), then data quality.
+KEYWORD_RANK = sql.SQL("(p.lp_name ~* %(q_name)s)::int")
+# Orders use lp_profiles' own columns only (lp_name mirrors the organisation's name), so the
+# page is chosen before joining the organisations of just those 50 rows.
 SORTS = {
-    "aum": sql.SQL("p.aum_musd desc nulls last, o.name"),
-    "name": sql.SQL("lower(o.name), o.id"),
-    "verified": sql.SQL("p.last_verified_at desc nulls last, o.name"),
+    "aum": sql.SQL("p.aum_musd desc nulls last, p.lp_name"),
+    "name": sql.SQL("lower(p.lp_name), p.org_id"),
+    "verified": sql.SQL("p.last_verified_at desc nulls last, p.lp_name"),
 }
 
 
@@ -118,8 +117,8 @@ def _order(where: Where, sort: str, semantic: Semantic | None) -> sql.Composable
     if sort in SORTS:
         return SORTS[sort]
     if "keyword" in where.conditions:
-        return sql.SQL("{} desc, p.data_quality_score desc, o.name").format(KEYWORD_RANK)
-    return sql.SQL("p.data_quality_score desc, p.aum_musd desc nulls last, o.name")
+        return sql.SQL("{} desc, p.data_quality_score desc, p.lp_name").format(KEYWORD_RANK)
+    return sql.SQL("p.data_quality_score desc, p.aum_musd desc nulls last, p.lp_name")
 
 
 async def _prepare_vector_search(conn: Conn, semantic: Semantic | None) -> None:
@@ -136,21 +135,23 @@ async def search(
 ) -> list[LpListItem]:
     """One page of LPs matching the filters."""
     await _prepare_vector_search(conn, semantic)
-    similarity = (
-        sql.SQL(", 1 - ({}) as similarity").format(_vector_expr(semantic))
-        if semantic
-        else sql.SQL("")
+    distance = (
+        sql.SQL(", {} as distance").format(_vector_expr(semantic)) if semantic else sql.SQL("")
     )
+    order = sql.SQL("p.distance") if semantic and sort == "relevance" else _order(where, sort, None)
+    # Pick the page from lp_profiles alone, then join the organisations of those rows.
     query = sql.SQL(
-        "select {cols}{sim} from {src}{join} where {where} order by {order} limit {limit} "
-        "offset %(offset)s"
+        "select {cols}{sim} from (select p.*{distance} from public.lp_profiles p{join}"
+        " where {where} order by {inner_order} limit {limit} offset %(offset)s) p"
+        " join public.organizations o on o.id = p.org_id order by {order}"
     ).format(
         cols=LIST_COLUMNS,
-        sim=similarity,
-        src=FROM,
+        sim=sql.SQL(", 1 - p.distance as similarity") if semantic else sql.SQL(""),
+        distance=distance,
         join=_semantic_join(semantic),
         where=where.clause(),
-        order=_order(where, sort, semantic),
+        inner_order=_order(where, sort, semantic),
+        order=order,
         limit=sql.Literal(PAGE_SIZE),
     )
     params = {**where.params, "offset": (page - 1) * PAGE_SIZE}
