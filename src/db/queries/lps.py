@@ -78,11 +78,11 @@ LIST_COLUMNS = sql.SQL(
        o.website"""
 )
 FROM = sql.SQL("public.lp_profiles p join public.organizations o on o.id = p.org_id")
-# Words as typed (English stemming), or word prefixes in any field ("calp" finds CalPERS); both
-# are answered by the GIN index on the stored vector.
+# Words as typed (English stemming), or word prefixes in any field ("calp" finds CalPERS): one
+# tsquery (OR-ed with ||), so the planner can AND its index scan with the other filters'.
 KEYWORD_MATCH = sql.SQL(
-    "(p.search_vector @@ websearch_to_tsquery('english', %(q)s)"
-    " or p.search_vector @@ to_tsquery('simple', %(q_prefix)s))"
+    "p.search_vector @@ (websearch_to_tsquery('english', %(q)s)"
+    " || to_tsquery('simple', %(q_prefix)s))"
 )
 # Relevance: LPs whose name holds the words first (a regex on the short name column; testing
 # the stored vector again would de-TOAST it for every match), then data quality.
