@@ -201,6 +201,13 @@ class EmptyExplanation(BaseModel):
     matches_without: int
 
 
+class IndexingStatus(BaseModel):
+    """How far a background embedding run has got (meaning-based results are partial)."""
+
+    done: int
+    total: int
+
+
 class SearchResult(BaseModel):
     """A page of LPs, the true total, and why nothing matched (when nothing did)."""
 
@@ -210,6 +217,7 @@ class SearchResult(BaseModel):
     pages: int
     page_size: int = PAGE_SIZE
     semantic_model: str | None = None
+    indexing: IndexingStatus | None = None
     explanation: EmptyExplanation | None = None
 
 

@@ -134,3 +134,16 @@ async def test_an_embedding_outage_is_a_503_with_a_message_not_a_500(make_app, s
     assert page.status_code == 503 and "keyword search" in page.text
     assert len(fake.requests) == 8  # four attempts per search
     assert dataclasses.is_dataclass(app.state.indexing)
+
+
+async def test_semantic_results_say_when_indexing_is_still_running(app, semantic_world):
+    _, _, email = semantic_world
+    async with running_client(app) as http:
+        await sign_in(http, email)
+        app.state.indexing.running, app.state.indexing.done, app.state.indexing.total = True, 12, 40
+        during = (await http.get("/api/v1/lps", params={"semantic": "healthcare pensions"})).json()
+        page = await http.get("/lps", params={"semantic": "healthcare pensions"})
+        app.state.indexing.running = False
+        after = (await http.get("/api/v1/lps", params={"semantic": "healthcare pensions"})).json()
+    assert during["indexing"] == {"done": 12, "total": 40} and after["indexing"] is None
+    assert "Indexing mandates: 12 / 40" in page.text

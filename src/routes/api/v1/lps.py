@@ -11,10 +11,18 @@ from src.deps import CurrentUser, Db
 from src.errors import InvalidInput
 from src.middleware.rate_limit import LP_API_LIMIT, limiter, user_or_ip
 from src.services import lps
-from src.services.lps import LpFilters, LpPage, SearchResult
+from src.services.lps import IndexingStatus, LpFilters, LpPage, SearchResult
 
 router = APIRouter(prefix="/api/v1/lps", tags=["lps"])
 per_user = limiter.shared_limit(LP_API_LIMIT, scope="lp_api", key_func=user_or_ip)
+
+
+def _with_indexing(request: Request, result: SearchResult) -> SearchResult:
+    """Say so when meaning-based results cover only the mandates embedded so far."""
+    progress = request.app.state.indexing
+    if result.semantic_model and progress.running:
+        result.indexing = IndexingStatus(done=progress.done, total=progress.total)
+    return result
 
 
 @router.get("")
@@ -27,7 +35,9 @@ async def list_lps(
     db: Db,
 ) -> SearchResult:
     """LPs matching the filters (query parameters), 50 per page, with the true total."""
-    return await lps.search(db, filters, embeddings=request.app.state.embeddings)
+    return _with_indexing(
+        request, await lps.search(db, filters, embeddings=request.app.state.embeddings)
+    )
 
 
 @router.post("/search")
@@ -36,7 +46,9 @@ async def search(
     request: Request, response: Response, filters: LpFilters, user: CurrentUser, db: Db
 ) -> SearchResult:
     """The same search with the filters in a JSON body."""
-    return await lps.search(db, filters, embeddings=request.app.state.embeddings)
+    return _with_indexing(
+        request, await lps.search(db, filters, embeddings=request.app.state.embeddings)
+    )
 
 
 @router.post("/semantic-search")
@@ -49,7 +61,9 @@ async def semantic_search(
         raise InvalidInput(
             "Describe the LPs you want.", details=[{"field": "semantic", "message": "Required."}]
         )
-    return await lps.search(db, filters, embeddings=request.app.state.embeddings)
+    return _with_indexing(
+        request, await lps.search(db, filters, embeddings=request.app.state.embeddings)
+    )
 
 
 @router.get("/{org_id}")
