@@ -15,16 +15,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from src.demo import names
-from src.demo.texts import FundFacts, LpFacts, fund_thesis, lp_description, mandate_text
+from src.demo import history, names
+from src.demo import lps as lps_module
+from src.demo.shapes import (
+    DEMO_DOMAIN,
+    FUND_AGE,
+    FUND_SHAPE,
+    HQ_REGION_WEIGHTS,
+    LIVE_STATUS_WEIGHTS,
+    Fund,
+)
+from src.demo.texts import FundFacts, fund_thesis
 from src.services.taxonomy import (
     COUNTRY_REGION,
     FUND_STRATEGIES,
     LP_TYPES,
     SECTORS,
     STRATEGY_LABELS,
-    regions_covering,
-    strategy_parent,
 )
 
 Row = tuple[Any, ...]
@@ -56,93 +63,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                     "last_verified_at"),
 }  # fmt: skip
 
-LP_TYPE_WEIGHTS = {
-    "public_pension": 10, "corporate_pension": 9, "endowment": 8, "foundation": 12,
-    "family_office": 22, "sovereign_wealth": 2, "insurance": 7, "fund_of_funds": 8, "bank": 5,
-    "ria": 12, "other": 5,
-}  # fmt: skip
-
-# Median AUM ($m), log-normal spread, private-markets allocation range (%), positions held.
-LP_SHAPE = {
-    "public_pension": (30_000, 1.3, (8, 25), 60),
-    "corporate_pension": (5_000, 1.2, (5, 18), 30),
-    "endowment": (2_000, 1.2, (25, 55), 35),
-    "foundation": (800, 1.2, (15, 40), 25),
-    "family_office": (600, 1.1, (10, 50), 15),
-    "sovereign_wealth": (100_000, 1.0, (10, 35), 120),
-    "insurance": (30_000, 1.3, (3, 12), 50),
-    "fund_of_funds": (3_000, 1.0, (85, 100), 40),
-    "bank": (50_000, 1.2, (2, 8), 40),
-    "ria": (2_000, 1.1, (3, 15), 20),
-    "other": (500, 1.0, (8, 25), 12),
-}
-
-# Strategy appetite per LP type (weights over taxonomy codes).
-LP_STRATEGY_WEIGHTS: dict[str, dict[str, int]] = {
-    "public_pension": {"private_equity": 6, "private_equity/buyout": 8, "private_equity/growth": 3,
-                       "private_credit/direct_lending": 5, "real_assets/infrastructure": 6,
-                       "real_assets/real_estate": 5, "secondaries": 3, "venture": 1},
-    "corporate_pension": {"private_equity/buyout": 6, "private_credit/direct_lending": 6,
-                          "private_credit": 3, "real_assets/infrastructure": 4, "secondaries": 3},
-    "endowment": {"venture": 5, "venture/early": 7, "venture/late": 3, "private_equity/buyout": 5,
-                  "private_equity/growth": 6, "secondaries": 2, "real_assets/real_estate": 2},
-    "foundation": {"venture/early": 5, "private_equity/growth": 5, "private_equity/buyout": 4,
-                   "venture": 3, "real_assets": 2, "secondaries": 2, "private_credit": 1},
-    "family_office": {"venture/early": 6, "private_equity/growth": 6, "private_equity/buyout": 5,
-                      "real_assets/real_estate": 5, "private_credit/mezzanine": 2,
-                      "venture/late": 3, "private_credit/direct_lending": 2},
-    "sovereign_wealth": {"private_equity": 6, "private_equity/buyout": 5,
-                         "real_assets/infrastructure": 7, "real_assets": 3,
-                         "private_equity/growth": 4, "venture/late": 2},
-    "insurance": {"private_credit/direct_lending": 8, "private_credit": 5,
-                  "real_assets/infrastructure": 6, "real_assets/real_estate": 4,
-                  "secondaries": 3, "private_credit/mezzanine": 2},
-    "fund_of_funds": {"private_equity": 5, "venture": 4, "secondaries": 5,
-                      "private_equity/buyout": 4, "venture/early": 3, "fund_of_funds": 2},
-    "bank": {"private_equity/buyout": 5, "private_credit/direct_lending": 5,
-             "real_assets/real_estate": 4, "secondaries": 2, "fund_of_funds": 3},
-    "ria": {"private_equity": 4, "private_credit": 5, "real_assets/real_estate": 4,
-            "secondaries": 3, "fund_of_funds": 4, "venture/late": 2},
-    "other": {"private_equity": 4, "real_assets": 3, "private_credit": 3, "fund_of_funds": 3,
-              "venture": 1},
-}  # fmt: skip
-
-HQ_REGION_WEIGHTS = {
-    "north_america": 45, "europe": 22, "nordics": 6, "asia_pacific": 15, "latin_america": 5,
-    "middle_east_africa": 7,
-}  # fmt: skip
-
-# Median fund size ($m) and typical net IRR mean / spread by strategy.
-FUND_SHAPE = {
-    "private_equity/buyout": (800, 16, 7),
-    "private_equity/growth": (500, 18, 9),
-    "venture/early": (120, 20, 18),
-    "venture/late": (400, 15, 14),
-    "private_credit/direct_lending": (1_000, 9, 3),
-    "private_credit/mezzanine": (500, 12, 4),
-    "real_assets/infrastructure": (1_500, 10, 4),
-    "real_assets/real_estate": (600, 11, 6),
-    "secondaries": (1_200, 15, 5),
-    "fund_of_funds": (300, 12, 5),
-}
-
-LIVE_STATUS_WEIGHTS = {"draft": 1, "pre_marketing": 2, "raising": 5, "first_close": 2}
-PIPELINE_STAGES = ("recommended", "gp_interested", "gp_pursuing", "lp_reviewing",
-                   "mutual_interest", "in_diligence", "gp_passed", "lp_passed")  # fmt: skip
-DISMISS_REASONS = ("already_in_contact", "strategy_mismatch", "check_size_too_small",
-                   "geographic_mismatch", "other")  # fmt: skip
-INVESTMENT_SOURCES = {"public_filing": (6, 0.95), "press": (3, 0.7), "lp_reported": (2, 0.9),
-                      "estimate": (1, 0.5)}  # fmt: skip
-
-EMERGING_PROGRAMME_SHARE = {"public_pension": 0.3, "endowment": 0.25, "fund_of_funds": 0.45,
-                            "family_office": 0.35, "foundation": 0.2}  # fmt: skip
-MIN_TRACK_RECORD = {"public_pension": 7, "sovereign_wealth": 8, "insurance": 6,
-                    "corporate_pension": 5, "bank": 5}  # fmt: skip
-FUND_AGE = {"draft": 0, "pre_marketing": 0, "raising": 0, "first_close": 0, "final_close": 1}
-NEXT_STEPS = {"gp_pursuing": "Send introduction email", "lp_reviewing": "Follow up on the deck",
-              "mutual_interest": "Schedule a meeting", "in_diligence": "Answer DDQ"}  # fmt: skip
-
-DEMO_DOMAIN = "example.com"
 # Every demo sign-in shares this password; the embedded default prints it at start-up.
 DEMO_PASSWORD = "lpxgp-demo-market"
 DEMO_GPS = (("Northlight Capital", "private_equity/buyout", "SE"),
@@ -178,34 +98,6 @@ def demo_logins() -> list[DemoLogin]:
 
 
 @dataclass
-class Lp:
-    """The facts about a generated LP that later steps (commitments, outcomes) need."""
-
-    org_id: uuid.UUID
-    facts: LpFacts
-    covered: frozenset[str]
-    fund_size: tuple[float, float] | None
-
-
-@dataclass
-class Fund:
-    """The facts about a generated fund that outcomes and pipelines need."""
-
-    id: uuid.UUID
-    org_id: uuid.UUID
-    strategy: str
-    status: str
-    target: float
-    geographies: tuple[str, ...]
-    esg: bool
-    emerging: bool
-    track_years: int
-    vintage: int
-    people: list[uuid.UUID]
-    manager: str
-
-
-@dataclass
 class Market:
     """Rows per table (in load order) and the demo sign-ins."""
 
@@ -228,9 +120,9 @@ def generate_market(*, seed: int = 7, lps: int = 5_000, funds: int = 80, as_of: 
     builder = _Builder(seed, as_of)
     builder.platform_admin()
     fund_list = builder.gps_and_funds(funds)
-    lp_list = [builder.lp(i) for i in range(lps)]
-    builder.commitments(lp_list, max(60, lps // 25))
-    builder.outcomes_and_pipeline(fund_list, lp_list)
+    lp_list = [lps_module.make_lp(builder, i) for i in range(lps)]
+    history.commitments(builder, lp_list, max(60, lps // 25))
+    history.outcomes_and_pipeline(builder, fund_list, lp_list)
     return builder.market
 
 
@@ -420,33 +312,19 @@ class _Builder:
         founded: int,
         people: list[uuid.UUID],
     ) -> Fund:
-        median, irr_mean, irr_sd = FUND_SHAPE[strategy]
+        median = FUND_SHAPE[strategy][0]
         target = (
             round(median * math.exp(self.rng.gauss(0, 0.5)) * (1 + 0.25 * (number - 1)), -1) or 10.0
         )
         age = FUND_AGE.get(status, self.rng.randint(2, 8))
         vintage = self.as_of.year - age
-        geographies = (
-            [region]
-            if self.rng.random() < 0.7
-            else [region, self.rng.choice(list(HQ_REGION_WEIGHTS))]
-        )
-        if self.rng.random() < 0.2:
-            geographies = [
-                country,
-                *[c for c, r in COUNTRY_REGION.items() if r == region and c != country][:1],
-            ]
-        geographies = list(dict.fromkeys(geographies))
+        geographies = self.fund_geographies(region, country)
         sectors = self.rng.sample(SECTORS, k=self.rng.choice((0, 1, 2, 2, 3)))
         esg = self.rng.random() < 0.65
         emerging = number <= 2
         facts = FundFacts(manager, strategy, tuple(geographies), tuple(sectors), target, number)
         fund_id = self.new_id()
-        first_close = None
-        if status in ("first_close", "final_close", "closed"):
-            first_close = date(vintage, self.rng.randint(1, 12), self.rng.randint(1, 28))
-        elif status == "raising":
-            first_close = self.as_of + timedelta(days=self.rng.randint(30, 240))
+        first_close = self.first_close(status, vintage)
         self.add(
             "funds",
             fund_id,
@@ -471,6 +349,54 @@ class _Builder:
             self.rng.choice(people),
             self.days_ago(20, 400),
         )
+        self.track_records(fund_id, org_id, manager, number, target, vintage, founded, strategy)
+        return Fund(
+            fund_id,
+            org_id,
+            strategy,
+            status,
+            target,
+            tuple(geographies),
+            esg,
+            emerging,
+            vintage,
+            people,
+            manager,
+        )
+
+    def fund_geographies(self, region: str, country: str) -> list[str]:
+        geographies = (
+            [region]
+            if self.rng.random() < 0.7
+            else [region, self.rng.choice(list(HQ_REGION_WEIGHTS))]
+        )
+        if self.rng.random() < 0.2:
+            geographies = [
+                country,
+                *[c for c, r in COUNTRY_REGION.items() if r == region and c != country][:1],
+            ]
+        return list(dict.fromkeys(geographies))
+
+    def first_close(self, status: str, vintage: int) -> date | None:
+        if status in ("first_close", "final_close", "closed"):
+            return date(vintage, self.rng.randint(1, 12), self.rng.randint(1, 28))
+        if status == "raising":
+            return self.as_of + timedelta(days=self.rng.randint(30, 240))
+        return None
+
+    def track_records(
+        self,
+        fund_id: uuid.UUID,
+        org_id: uuid.UUID,
+        manager: str,
+        number: int,
+        target: float,
+        vintage: int,
+        founded: int,
+        strategy: str,
+    ) -> None:
+        """Prior funds 1 .. number-1, about three years apart, with plausible returns."""
+        _, irr_mean, irr_sd = FUND_SHAPE[strategy]
         for prior in range(1, number):
             years_back = 3 * (number - prior) + self.rng.randint(0, 1)
             irr = max(-30.0, min(60.0, self.rng.gauss(irr_mean, irr_sd)))
@@ -487,240 +413,3 @@ class _Builder:
                 round(irr, 1),
                 round(tvpi, 2),
             )
-        return Fund(
-            fund_id,
-            org_id,
-            strategy,
-            status,
-            target,
-            tuple(geographies),
-            esg,
-            emerging,
-            3 * (number - 1),
-            vintage,
-            people,
-            manager,
-        )
-
-    # --- LPs -------------------------------------------------------------------------------
-    def lp(self, index: int) -> Lp:
-        lp_type = self.pick(LP_TYPE_WEIGHTS) if index >= len(LP_TYPES) else LP_TYPES[index]
-        hq_region = self.pick(HQ_REGION_WEIGHTS)
-        place, country = self.rng.choice(
-            [p for p in names.PLACES if COUNTRY_REGION[p[1]] == hq_region]
-        )
-        name = self.lp_name(lp_type, place)
-        median, spread, (alloc_low, alloc_high), positions = LP_SHAPE[lp_type]
-        aum = min(
-            1_000_000.0, max(20.0, round(median * math.exp(self.rng.gauss(0, spread * 0.6)), 1))
-        )
-        alloc = round(self.rng.uniform(alloc_low, alloc_high), 1)
-        typical = max(0.5, aum * alloc / 100 / positions)
-        check = (
-            _nice(typical * self.rng.uniform(0.3, 0.6)),
-            _nice(typical * self.rng.uniform(1.5, 2.5)),
-        )
-        fund_low = _nice(max(20.0, check[1] * self.rng.uniform(3, 8)))
-        fund_size = (fund_low, min(1_000_000.0, _nice(fund_low * self.rng.uniform(8, 40))))
-        strategies = self.lp_strategies(lp_type)
-        geographies = self.lp_geographies(hq_region, lp_type)
-        emerging = self.rng.random() < EMERGING_PROGRAMME_SHARE.get(lp_type, 0.1)
-        track = 0 if emerging else MIN_TRACK_RECORD.get(lp_type, 2)
-        track = max(0, track + self.rng.randint(-2, 2))
-        esg_p = {"europe": 0.6, "nordics": 0.8}.get(hq_region, 0.25) + (
-            0.2 if lp_type == "foundation" else 0
-        )
-        sector_count = self.rng.choice((0, 0, 1, 2, 3))
-        facts = LpFacts(
-            name=name, lp_type=lp_type, aum=aum, allocation_pct=alloc, strategies=tuple(strategies),
-            regions=tuple(geographies), sectors=tuple(self.rng.sample(SECTORS, k=sector_count)),
-            check_min=check[0], check_max=check[1], min_track_record=track,
-            esg_required=self.rng.random() < esg_p, emerging_manager=emerging,
-            actively_looking=self.rng.random() < 0.6, home_region=hq_region,
-        )  # fmt: skip
-        org_id = self.new_id()
-        domain = re.sub(r"[^a-z]+", "", name.lower())[:24] + f"{index}.{DEMO_DOMAIN}"
-        website = f"https://{domain}" if self.rng.random() < 0.85 else None
-        self.add(
-            "organizations", org_id, name, False, True, website, country, self.days_ago(60, 2000)
-        )
-        for _ in range(self.rng.choice((0, 1, 1, 2, 2, 3))):
-            self.person(org_id, domain, self.rng.choice(names.LP_TITLES))
-        self.lp_profile(org_id, facts, place, fund_size)
-        return Lp(
-            org_id, facts, frozenset(c for g in geographies for c in regions_covering(g)), fund_size
-        )
-
-    def lp_name(self, lp_type: str, place: str) -> str:
-        patterns = list(names.LP_NAME_PATTERNS[lp_type])
-        self.rng.shuffle(patterns)
-        words = {
-            "place": place,
-            "surname": self.rng.choice(names.LAST_NAMES),
-            "word": self.rng.choice(names.FIRM_WORDS),
-        }
-        return self.unique_name([p.format(**words) for p in patterns])
-
-    def lp_strategies(self, lp_type: str) -> list[str]:
-        weights = LP_STRATEGY_WEIGHTS[lp_type]
-        chosen: list[str] = []
-        for _ in range(self.rng.choice((1, 2, 2, 3, 3, 4))):
-            code = self.pick(weights)
-            parent = strategy_parent(code)
-            if code not in chosen and parent not in chosen:
-                chosen = [c for c in chosen if strategy_parent(c) != code] + [code]
-        return chosen
-
-    def lp_geographies(self, hq_region: str, lp_type: str) -> list[str]:
-        if self.rng.random() < (0.4 if lp_type in ("sovereign_wealth", "fund_of_funds") else 0.12):
-            return ["global"]
-        regions = [hq_region]
-        for _ in range(self.rng.choice((0, 0, 1, 2))):
-            other = self.pick(HQ_REGION_WEIGHTS)
-            if other not in regions:
-                regions.append(other)
-        return regions
-
-    def lp_profile(
-        self, org_id: uuid.UUID, lp: LpFacts, place: str, fund_size: tuple[float, float]
-    ) -> None:
-        def maybe(value: Any, p_missing: float) -> Any:
-            return None if self.rng.random() < p_missing else value
-
-        has_checks, has_sizes = self.rng.random() > 0.08, self.rng.random() > 0.1
-        verified = maybe(self.days_ago(5, 900), 0.12)
-        self.add("lp_profiles", org_id, lp.lp_type, maybe(lp.aum, 0.04),
-                 maybe(lp.allocation_pct, 0.15),
-                 list(lp.strategies), list(lp.regions), list(lp.sectors),
-                 lp.check_min if has_checks else None, lp.check_max if has_checks else None,
-                 fund_size[0] if has_sizes else None, fund_size[1] if has_sizes else None,
-                 maybe(lp.min_track_record, 0.3), maybe(lp.esg_required, 0.1),
-                 maybe(lp.emerging_manager, 0.1), maybe(lp.actively_looking, 0.2), lp.regions[0],
-                 maybe(mandate_text(self.rng, lp), 0.05), lp_description(lp, place),
-                 verified)  # fmt: skip
-
-    # --- history ---------------------------------------------------------------------------
-    def commitments(self, lps: list[Lp], manager_count: int) -> None:
-        managers = []
-        for _ in range(manager_count):
-            strategy = self.rng.choice(FUND_STRATEGIES)
-            word = self.rng.choice(names.FIRM_WORDS)
-            managers.append((f"{word} {self.rng.choice(names.GP_SUFFIXES[strategy])}", strategy))
-        by_parent: dict[str, list[tuple[str, str]]] = {}
-        for entry in managers:
-            by_parent.setdefault(strategy_parent(entry[1]), []).append(entry)
-        for lp in lps:
-            for _ in range(self.rng.choice((0, 0, 1, 2, 3, 4, 5, 6))):
-                wanted = strategy_parent(self.rng.choice(lp.facts.strategies))
-                manager, fund_strategy = self.rng.choice(by_parent.get(wanted) or managers)
-                vintage = self.rng.randint(self.as_of.year - 14, self.as_of.year - 1)
-                source = self.pick({k: v[0] for k, v in INVESTMENT_SOURCES.items()})
-                amount = _nice(self.rng.uniform(lp.facts.check_min, lp.facts.check_max))
-                fund_name = f"{manager} Fund {names.roman(self.rng.randint(1, 9))}"
-                committed = date(vintage, self.rng.randint(1, 12), self.rng.randint(1, 28))
-                self.add("investments", self.new_id(), lp.org_id, None, fund_name, manager,
-                         fund_strategy, vintage, amount, committed, source,
-                         INVESTMENT_SOURCES[source][1])  # fmt: skip
-
-    def outcomes_and_pipeline(self, funds: list[Fund], lps: list[Lp]) -> None:
-        for fund in funds:
-            if fund.status == "draft":
-                continue
-            pool = self.rng.sample(lps, k=min(len(lps), 150))
-            ranked = sorted(
-                pool, key=lambda lp: _fit(fund, lp) + self.rng.uniform(0, 0.35), reverse=True
-            )
-            if fund.status in ("first_close", "final_close", "closed"):
-                for lp in ranked[: self.rng.randint(15, 35)]:
-                    self.outcome(fund, lp)
-            else:
-                for lp in ranked[: self.rng.randint(6, 20)]:
-                    self.pipeline(fund, lp, self.rng.choice(PIPELINE_STAGES))
-
-    def outcome(self, fund: Fund, lp: Lp) -> None:
-        fit = _fit(fund, lp)
-        roll = self.rng.random()
-        if roll < 0.08 + 0.5 * fit:
-            outcome, stage = "committed", "invested"
-        elif roll < 0.3 + 0.5 * fit:
-            outcome, stage = "declined_after_meeting", "lp_passed"
-        elif roll < 0.75:
-            outcome, stage = "declined_before_meeting", "lp_passed"
-        else:
-            outcome, stage = "no_response", "lp_reviewing"
-        amount = (
-            _nice(self.rng.uniform(lp.facts.check_min, lp.facts.check_max))
-            if outcome == "committed"
-            else None
-        )
-        recorded = self.days_ago(30, 700)
-        self.add(
-            "match_outcomes",
-            self.new_id(),
-            fund.id,
-            fund.org_id,
-            lp.org_id,
-            outcome,
-            amount,
-            None,
-            self.rng.choice(fund.people),
-            recorded,
-        )
-        self.pipeline(fund, lp, stage, when=recorded)
-        if outcome == "committed":
-            self.add("investments", self.new_id(), lp.org_id, fund.id, _fund_name(fund),
-                     fund.manager, fund.strategy,
-                     fund.vintage, amount, recorded.date(), "manager_reported", 1.0)  # fmt: skip
-
-    def pipeline(self, fund: Fund, lp: Lp, stage: str, when: datetime | None = None) -> None:
-        interest = {"gp_interested": "interested", "gp_passed": "not_interested"}.get(
-            stage, None if stage == "recommended" else "pursuing")  # fmt: skip
-        reason = self.rng.choice(DISMISS_REASONS) if interest == "not_interested" else None
-        next_step = NEXT_STEPS.get(stage)
-        self.add(
-            "fund_lp_status",
-            self.new_id(),
-            fund.id,
-            fund.org_id,
-            lp.org_id,
-            interest,
-            reason,
-            stage,
-            next_step,
-            None,
-            when or self.days_ago(0, 90),
-            self.rng.choice(fund.people),
-        )
-
-
-def _nice(value: float) -> float:
-    """Round to two significant figures, as people quote ticket and fund sizes."""
-    if value <= 0:
-        return 0.0
-    digits = 1 - int(math.floor(math.log10(value)))
-    return float(round(value, digits))
-
-
-def _fund_name(fund: Fund) -> str:
-    return f"{fund.manager} {fund.strategy.split('/')[-1].replace('_', ' ').title()} Fund"
-
-
-def _fit(fund: Fund, lp: Lp) -> float:
-    """A rough latent fit in 0..1: how plausible this LP is for this fund (drives outcomes)."""
-    facts = lp.facts
-    strategy = (
-        1.0
-        if fund.strategy in facts.strategies or strategy_parent(fund.strategy) in facts.strategies
-        else 0.1
-    )
-    geography = (
-        1.0
-        if any(g in lp.covered or COUNTRY_REGION.get(g) in lp.covered for g in fund.geographies)
-        else 0.3
-    )
-    size = 1.0
-    if lp.fund_size is not None:
-        size = 1.0 if lp.fund_size[0] <= fund.target <= lp.fund_size[1] else 0.3
-    esg = 0.2 if facts.esg_required and not fund.esg else 1.0
-    emerging = 1.2 if fund.emerging and facts.emerging_manager else (0.6 if fund.emerging else 1.0)
-    return min(1.0, strategy * geography * size * esg * emerging)
