@@ -88,28 +88,33 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("app_stopped")
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
-    """Build the application: middleware, routers, error handlers and lifespan."""
-    settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.secret_values())
-    app = FastAPI(
-        title="LPxGP",
-        version="0.1.0",
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.settings = settings
-    app.state.clock = clock
-    cookies = CookieSpec.for_url(settings.public_url)
-    app.state.limiter = configure_limiter(settings)
-    app.state.providers = ProviderRegistry()
-    app.state.providers.register("openrouter", configured=settings.llm_configured)
+ROUTERS = (
+    health.router,
+    home.router,
+    auth_pages.router,
+    dashboard.router,
+    account.router,
+    team.router,
+    admin.router,
+    lps.router,
+    imports.router,
+    auth_api.router,
+    users_api.router,
+    organizations_api.router,
+    lps_api.router,
+    imports_api.router,
+)
 
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # Added innermost first: the request log sees every response, including our 500s.
     app.add_middleware(SessionMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(CSRFMiddleware, cookies=cookies, public_url=settings.public_url)
+    app.add_middleware(
+        CSRFMiddleware,
+        cookies=CookieSpec.for_url(settings.public_url),
+        public_url=settings.public_url,
+    )
     app.add_middleware(
         DefaultRateLimitMiddleware,
         limit=settings.rate_limit_default,
@@ -134,25 +139,28 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
-    register_error_handlers(app)
 
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """Build the application: middleware, routers, error handlers and lifespan."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.secret_values())
+    app = FastAPI(
+        title="LPxGP",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.limiter = configure_limiter(settings)
+    app.state.providers = ProviderRegistry()
+    app.state.providers.register("openrouter", configured=settings.llm_configured)
+    _add_middleware(app, settings)
+    register_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(health.router)
-    app.include_router(home.router)
-    for router in (
-        auth_pages.router,
-        dashboard.router,
-        account.router,
-        team.router,
-        admin.router,
-        lps.router,
-        lps_api.router,
-        imports.router,
-        imports_api.router,
-        auth_api.router,
-        users_api.router,
-        organizations_api.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     return app
 

@@ -88,13 +88,10 @@ def make_person(
     org_id: uuid.UUID | None = None,
     access_role: str | None = None,
     title: str | None = None,
-    login: bool = False,
     **values: Any,
 ) -> uuid.UUID:
-    """A person, optionally employed at `org_id`; `login=True` gives them an auth user."""
+    """A person, optionally employed at `org_id` (use make_user for one who can sign in)."""
     defaults: dict[str, Any] = {"full_name": unique("Person")}
-    if login:
-        defaults["auth_user_id"] = make_auth_user(conn)
     person_id = insert(conn, "people", {**defaults, **values})
     if org_id is not None:
         make_employment(

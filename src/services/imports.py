@@ -210,25 +210,24 @@ async def plan(
         match = by_name.get(normalised.identity) or (
             by_domain.get(normalised.domain) if normalised.domain else None
         )
-        if match is None:
-            plans.append(RowPlan(row=number, name=name, action="insert", values=values))
-            continue
-        changes = {f: v for f, v in values.items() if f != "name" and not _same(match.get(f), v)}
-        action = "update" if changes else "unchanged"
-        reason = f"Matches {match['name']}" + (
-            f": {', '.join(FIELD_LABELS.get(f, f) for f in changes)} change" if changes else ""
-        )
         plans.append(
-            RowPlan(
-                row=number,
-                name=name,
-                action=action,
-                reasons=[reason],
-                values=changes,
-                org_id=match["id"],
-            )
+            _against(match, RowPlan(row=number, name=name, action="insert", values=values))
         )
     return plans
+
+
+def _against(match: dict[str, Any] | None, new: RowPlan) -> RowPlan:
+    """A new LP, or an update of the LP it matches with only the fields that change."""
+    if match is None:
+        return new
+    changes = {f: v for f, v in new.values.items() if f != "name" and not _same(match.get(f), v)}
+    reason = f"Matches {match['name']}" + (
+        f": {', '.join(FIELD_LABELS.get(f, f) for f in changes)} change" if changes else ""
+    )
+    action = "update" if changes else "unchanged"
+    return new.model_copy(
+        update={"action": action, "reasons": [reason], "values": changes, "org_id": match["id"]}
+    )
 
 
 async def confirm(conn: Conn, *, import_id: uuid.UUID, mapping: dict[str, str]) -> ImportRecord:

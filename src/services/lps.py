@@ -114,14 +114,6 @@ class LpFilters(BaseModel):
                 raise ValueError(f"{low} must not be above {high}")
         return self
 
-    def active(self) -> dict[str, str]:
-        """The filters in use, as readable labels (for the empty-result explanation)."""
-        return {
-            name: label
-            for name, label in FILTER_LABELS.items()
-            if name in build_where(self).conditions
-        }
-
 
 FILTER_LABELS = {
     "keyword": "the keywords", "type": "LP type", "aum": "AUM range", "strategy": "strategy",

@@ -56,12 +56,3 @@ async def list_gp_organizations(conn: Conn) -> list[OrganizationSummary]:
         """
     )
     return await cur.fetchall()
-
-
-async def get_organization_name(conn: Conn, *, org_id: uuid.UUID) -> str | None:
-    """An organisation's name, if the caller may see it."""
-    cur = await conn.execute(
-        "select name from public.organizations where id = %(id)s", {"id": org_id}
-    )
-    row = await cur.fetchone()
-    return str(row[0]) if row else None

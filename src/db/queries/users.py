@@ -76,19 +76,20 @@ async def update_own_name(conn: Conn, *, full_name: str) -> None:
     )
 
 
+MEMBERS = """
+    select p.id as person_id, p.auth_user_id as user_id, p.full_name, p.email, e.title,
+           e.access_role as role, e.is_current, e.started_on, e.ended_on
+    from public.employment e join public.people p on p.id = e.person_id
+    where e.org_id = %(org_id)s and e.access_role is not null
+"""
+
+
 async def list_members(conn: Conn, *, org_id: uuid.UUID) -> list[MemberRow]:
     """Everyone with a sign-in role at the organisation, current first."""
     cur = conn.cursor(row_factory=class_row(MemberRow))
     await cur.execute(
-        """
-        select p.id as person_id, p.auth_user_id as user_id, p.full_name, p.email, e.title,
-               e.access_role as role, e.is_current, e.started_on, e.ended_on
-        from public.employment e join public.people p on p.id = e.person_id
-        where e.org_id = %(org_id)s and e.access_role is not null
-        order by e.is_current desc, array_position(array['admin', 'member', 'viewer'],
-          e.access_role),
-                 p.full_name
-        """,
+        MEMBERS + " order by e.is_current desc,"
+        " array_position(array['admin', 'member', 'viewer'], e.access_role), p.full_name",
         {"org_id": org_id},
     )
     return await cur.fetchall()
@@ -98,13 +99,7 @@ async def get_member(conn: Conn, *, org_id: uuid.UUID, person_id: uuid.UUID) -> 
     """One member of the organisation, or None (also when RLS hides them)."""
     cur = conn.cursor(row_factory=class_row(MemberRow))
     await cur.execute(
-        """
-        select p.id as person_id, p.auth_user_id as user_id, p.full_name, p.email, e.title,
-               e.access_role as role, e.is_current, e.started_on, e.ended_on
-        from public.employment e join public.people p on p.id = e.person_id
-        where e.org_id = %(org_id)s and e.person_id = %(person_id)s and e.access_role is not null
-        """,
-        {"org_id": org_id, "person_id": person_id},
+        MEMBERS + " and e.person_id = %(person_id)s", {"org_id": org_id, "person_id": person_id}
     )
     return await cur.fetchone()
 

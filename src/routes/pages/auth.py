@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from src.auth.providers import AuthSession
 from src.auth.sessions import SESSION_COOKIE, parse_session_cookie
-from src.db.tenancy import user_transaction
 from src.deps import AuthDep, ClientIp, Db, Now, OptionalUser, PoolDep, PrincipalDep, SettingsDep
 from src.errors import DomainError, safe_next
 from src.middleware.rate_limit import SIGN_IN_LIMIT, limiter
@@ -136,6 +135,7 @@ async def accept_invitation(
     request: Request,
     token: str,
     pool: PoolDep,
+    db: Db,
     auth: AuthDep,
     now: Now,
     full_name: FormStr = "",
@@ -155,8 +155,7 @@ async def accept_invitation(
     except DomainError as exc:
         if not field_errors(exc) and exc.status_code in (404, 409):
             raise
-        async with user_transaction(pool, None) as conn:
-            invitation = await invitations.preview(conn, token=token, now=now)
+        invitation = await invitations.preview(db, token=token, now=now)
         context = {
             "invitation": invitation,
             "token": token,

@@ -9,44 +9,14 @@ from fastapi import APIRouter, BackgroundTasks, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from src.db.queries.imports import list_imports
-from src.db.tenancy import user_transaction
 from src.deps import Db, PlatformAdmin, PoolDep, SettingsDep, SignedIn
-from src.errors import DomainError, InvalidInput
+from src.errors import DomainError
+from src.routes.uploads import read_upload, run_import_later
 from src.services import imports
-from src.services.import_rules import MAX_BYTES
 from src.services.users import User
 from src.templating import templates
 
 router = APIRouter(include_in_schema=False)
-CHUNK = 1024 * 1024
-
-
-async def read_upload(request: Request, file: UploadFile | None) -> bytes:
-    """The upload's bytes, refusing files over the limit while reading them."""
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > MAX_BYTES + CHUNK:
-        raise InvalidInput(
-            "The file is larger than 50 MB.",
-            details=[{"field": "file", "message": "At most 50 MB."}],
-        )
-    if file is None or not file.filename:
-        raise InvalidInput(
-            "Choose a CSV file to upload.", details=[{"field": "file", "message": "Required."}]
-        )
-    data = bytearray()
-    while chunk := await file.read(CHUNK):
-        data += chunk
-        if len(data) > MAX_BYTES:
-            raise InvalidInput(
-                "The file is larger than 50 MB.",
-                details=[{"field": "file", "message": "At most 50 MB."}],
-            )
-    return bytes(data)
-
-
-def run_later(tasks: BackgroundTasks, pool: Any, principal: Any, import_id: uuid.UUID) -> None:
-    """Run the import after the response (and its committed transaction); the page polls."""
-    tasks.add_task(imports.run, lambda: user_transaction(pool, principal), import_id)
 
 
 async def _index(
@@ -146,7 +116,7 @@ async def confirm(
         return templates.TemplateResponse(
             request, "admin/import.html", context, status_code=exc.status_code
         )
-    run_later(background, pool, principal, import_id)
+    run_import_later(background, pool, principal, import_id)
     result = await imports.preview(db, import_id=import_id)
     response = templates.TemplateResponse(
         request, "admin/import.html", {"user": user, "preview": result}

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from src.deps import Db, PlatformAdmin, PoolDep, SettingsDep, SignedIn
-from src.routes.pages.imports import read_upload, run_later
+from src.routes.uploads import read_upload, run_import_later
 from src.services import imports
 from src.services.imports import ImportPreview
 
@@ -64,7 +64,7 @@ async def confirm(
     """Start the import; poll GET /{id} until `record.status` is completed."""
     current = await imports.preview(db, import_id=import_id)
     record = await imports.confirm(db, import_id=import_id, mapping=body.mapping or current.mapping)
-    run_later(background, pool, principal, import_id)
+    run_import_later(background, pool, principal, import_id)
     return current.model_copy(update={"record": record})
 
 

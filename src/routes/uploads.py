@@ -1,0 +1,51 @@
+"""What the import page and the import API share: reading an upload, starting a run."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import BackgroundTasks, Request, UploadFile
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool
+
+from src.auth.tokens import Principal
+from src.db.tenancy import user_transaction
+from src.errors import InvalidInput
+from src.services import imports
+from src.services.import_rules import MAX_BYTES
+
+CHUNK = 1024 * 1024
+
+
+async def read_upload(request: Request, file: UploadFile | None) -> bytes:
+    """The upload's bytes, refusing files over the limit while reading them."""
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > MAX_BYTES + CHUNK:
+        raise InvalidInput(
+            "The file is larger than 50 MB.",
+            details=[{"field": "file", "message": "At most 50 MB."}],
+        )
+    if file is None or not file.filename:
+        raise InvalidInput(
+            "Choose a CSV file to upload.", details=[{"field": "file", "message": "Required."}]
+        )
+    data = bytearray()
+    while chunk := await file.read(CHUNK):
+        data += chunk
+        if len(data) > MAX_BYTES:
+            raise InvalidInput(
+                "The file is larger than 50 MB.",
+                details=[{"field": "file", "message": "At most 50 MB."}],
+            )
+    return bytes(data)
+
+
+def run_import_later(
+    tasks: BackgroundTasks,
+    pool: AsyncConnectionPool[AsyncConnection[TupleRow]],
+    principal: Principal,
+    import_id: uuid.UUID,
+) -> None:
+    """Run the import after the response (and its committed transaction); the page polls."""
+    tasks.add_task(imports.run, lambda: user_transaction(pool, principal), import_id)
