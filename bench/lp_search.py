@@ -105,16 +105,30 @@ async def main() -> None:
     parser.add_argument("--lps", type=int, default=100_000)
     parser.add_argument("--funds", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the database here and reuse it on the next run (skips generating the market)",
+    )
+    parser.add_argument("--per-filter", action="store_true", help="time each keyword filter")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = start_embedded(Path(data_dir), database="bench_lps")
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = args.data_dir or Path(scratch)
+        server = start_embedded(data_dir, database="bench_lps")
         try:
             await apply_migrations(server.admin_url)
-            market = generate_market(
-                seed=7, lps=args.lps, funds=args.funds, as_of=date(2026, 11, 27)
-            )
             with psycopg.connect(server.admin_url, autocommit=True) as conn:
-                load_market(conn, market)
+                loaded = conn.execute("select count(*) from lp_profiles").fetchone()[0]
+            vectors_s = 0.0
+            if not loaded:
+                market = generate_market(
+                    seed=7, lps=args.lps, funds=args.funds, as_of=date(2026, 11, 27)
+                )
+                with psycopg.connect(server.admin_url, autocommit=True) as conn:
+                    load_market(conn, market)
+                vectors_s = add_vectors(server.admin_url)
+            with psycopg.connect(server.admin_url, autocommit=True) as conn:
+                total = conn.execute("select count(*) from lp_profiles").fetchone()[0]
                 user = conn.execute(
                     "select id from auth.users where email = 'member@northlight.example.com'"
                 ).fetchone()[0]
@@ -124,17 +138,29 @@ async def main() -> None:
                         "select org_id from lp_profiles order by random() limit 200"
                     )
                 ]
-            vectors_s = add_vectors(server.admin_url)
             settings = Settings(_env_file=None, database_url=server.app_url)  # type: ignore[call-arg]
             pool = create_pool(server.app_url, settings)
             await pool.open(wait=True)
             now = datetime.now(UTC)
             claims = {"sub": str(user), "role": "authenticated", "session_id": str(uuid.uuid4())}
             principal = Principal(user, None, None, now, now, now, claims)
-            await report(pool, principal, lp_ids, args.runs, args.lps, vectors_s)
+            if args.per_filter:
+                await per_filter(pool, principal, args.runs)
+            await report(pool, principal, lp_ids, args.runs, total, vectors_s)
             await pool.close()
         finally:
             server.stop()
+
+
+async def per_filter(pool: Pool, principal: Principal, runs: int) -> None:
+    """Each keyword-benchmark filter on its own, to find the slow one."""
+    for filters in FILTERS:
+
+        async def run(conn, i, filters=filters):
+            await lps.search(conn, LpFilters(**filters))
+
+        p50, p95 = percentiles(await timed(pool, principal, run, max(5, runs // 4)))
+        print(f"  {str(filters):<80} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
 
 
 async def report(

@@ -125,7 +125,11 @@ FILTER_LABELS = {
 
 
 def build_where(filters: LpFilters) -> Where:
-    """The filters as named SQL conditions with bound values."""
+    """The filters as named SQL conditions with bound values.
+
+    Numbers are cast to the columns' numeric type: compared as floats, the columns would be
+    cast instead and their indexes left unused.
+    """
     where = Where()
     add = where.conditions.__setitem__
     params = where.params
@@ -133,19 +137,14 @@ def build_where(filters: LpFilters) -> Where:
         q = filters.q.strip()
         words = re.findall(r"[\w]+", q.lower())
         prefix = " & ".join(f"{w}:*" for w in words) or "''"
-        params |= {
-            "q": q,
-            "q_prefix": prefix,
-            # every query word starts a word of the name (lookaheads, at most five words)
-            "q_name": "".join(f"(?=.*\\m{w})" for w in words[:5]) or "^$",
-        }
+        params |= {"q": q, "q_prefix": prefix}
         add("keyword", queries.KEYWORD_MATCH)
     if filters.type:
         params["types"] = list(filters.type)
         add("type", sql.SQL("p.lp_type = any(%(types)s)"))
     if filters.aum_min is not None or filters.aum_max is not None:
         params |= {"aum_min": filters.aum_min or 0, "aum_max": filters.aum_max or 1_000_000}
-        add("aum", sql.SQL("p.aum_musd between %(aum_min)s and %(aum_max)s"))
+        add("aum", sql.SQL("p.aum_musd between %(aum_min)s::numeric and %(aum_max)s::numeric"))
     if filters.strategy:
         params["strategies"] = strategy_match_set(filters.strategy)
         add("strategy", sql.SQL("p.strategies && %(strategies)s::text[]"))
@@ -164,7 +163,7 @@ def build_where(filters: LpFilters) -> Where:
             add(name, sql.SQL("p.{} = %({})s").format(sql.Identifier(column), sql.SQL(name)))
     if filters.quality_min is not None:
         params["quality_min"] = filters.quality_min
-        add("quality", sql.SQL("p.data_quality_score >= %(quality_min)s"))
+        add("quality", sql.SQL("p.data_quality_score >= %(quality_min)s::numeric"))
     return where
 
 
@@ -177,7 +176,7 @@ def _overlap(where: Where, name: str, column: str, low: float | None, high: floa
         f"{name}_high": high if high is not None else 1_000_000,
     }
     where.conditions[name] = sql.SQL(
-        "p.{max} >= %({name}_low)s and p.{min} <= %({name}_high)s"
+        "p.{max} >= %({name}_low)s::numeric and p.{min} <= %({name}_high)s::numeric"
     ).format(
         max=sql.Identifier(f"{column}_max_musd"),
         min=sql.Identifier(f"{column}_min_musd"),

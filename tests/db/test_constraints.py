@@ -61,6 +61,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "embeddings_check": ("make_embedding", {"entity_id": "lp", "dims": 4}),
     "embeddings_dims_check": ("make_embedding", {"entity_id": "lp", "dims": 5000, "embedding": f"[{','.join(['0.1'] * 5000)}]"}),
     "embeddings_entity_type_check": ("make_embedding", {"entity_id": "lp", "entity_type": "lp_name"}),
+    "embeddings_market_rows": ("make_embedding", {"entity_id": "lp", "entity_type": "fund_thesis"}),
     "fund_lp_matches_collaborative_score_check": ("make_match", {"collaborative_score": 101}),
     "fund_lp_matches_confidence_check": ("make_match", {"confidence": -0.1}),
     "fund_lp_matches_debate_score_check": ("make_match", {"debate_score": -1}),

@@ -181,6 +181,34 @@ def test_lp_market_data_is_read_by_all_and_written_by_platform_admins(
         ).fetchall()
 
 
+def test_market_views_show_signed_in_users_the_market_rows_and_nothing_else(
+    migrated_db: EmbeddedDatabase, world
+):
+    """The views that give search the planner's statistics widen no access: the same LP rows
+    and mandate vectors the policies show every member, none of an org's fund vectors, and
+    nothing at all to anonymous requests or through a write."""
+    with admin(migrated_db) as conn:
+        f.make_embedding(conn, entity_id=world["lp"], model="market-test")
+        f.make_embedding(
+            conn,
+            entity_type="fund_thesis",
+            entity_id=world["gp_a_fund"],
+            org_id=world["gp_a"],
+            model="market-test",
+        )
+    with acting_as(migrated_db, world["gp_b_viewer"]) as conn:
+        table = conn.execute("select org_id from public.lp_profiles order by org_id").fetchall()
+        view = conn.execute("select org_id from market.lp_profiles order by org_id").fetchall()
+        assert view == table and (world["lp"],) in view
+        assert conn.execute(
+            "select org_id from market.lp_mandate_vectors where model = 'market-test'"
+        ).fetchall() == [(world["lp"],)]
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("update market.lp_profiles set aum_musd = 1")
+    with acting_as(migrated_db, None) as conn, pytest.raises(errors.InsufficientPrivilege):
+        conn.execute("select count(*) from market.lp_profiles")
+
+
 def test_other_orgs_and_their_people_are_invisible(migrated_db: EmbeddedDatabase, world):
     with acting_as(migrated_db, world["gp_a_member"]) as conn:
         orgs = {row[0] for row in conn.execute("select id from organizations")}

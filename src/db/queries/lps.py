@@ -1,7 +1,9 @@
 """LP search and LP pages: one WHERE clause built from the filters, shared by list, count, export.
 
 Identifiers and fixed fragments are composed with psycopg.sql; every user value is a bound
-parameter.
+parameter. Profiles are read through `market.lp_profiles` (the same rows as the table, which
+every member may read) so the planner can use column statistics: under row-level security it
+estimates every non-leakproof filter at a default selectivity and picks bad plans.
 """
 
 from __future__ import annotations
@@ -77,22 +79,23 @@ LIST_COLUMNS = sql.SQL(
        p.data_quality_score, p.last_verified_at, left(p.mandate_text, 240) as mandate_excerpt,
        o.website"""
 )
-FROM = sql.SQL("public.lp_profiles p join public.organizations o on o.id = p.org_id")
+FROM = sql.SQL("market.lp_profiles p join public.organizations o on o.id = p.org_id")
 # Words as typed (English stemming), or word prefixes in any field ("calp" finds CalPERS): one
 # tsquery (OR-ed with ||), so the planner can AND its index scan with the other filters'.
 KEYWORD_MATCH = sql.SQL(
     "p.search_vector @@ (websearch_to_tsquery('english', %(q)s)"
     " || to_tsquery('simple', %(q_prefix)s))"
 )
-# Relevance: LPs whose name holds the words first (a regex on the short name column; testing
-# the stored vector again would de-TOAST it for every match), then data quality.
-KEYWORD_RANK = sql.SQL("(p.lp_name ~* %(q_name)s)::int")
+# Relevance: LPs whose name holds every word (as a word prefix) first, then data quality. The
+# name's own small vector is tested, not the wide search vector, for every match.
+KEYWORD_RANK = sql.SQL("(p.name_vector @@ to_tsquery('simple', %(q_prefix)s))::int")
 # Orders use lp_profiles' own columns only (lp_name mirrors the organisation's name), so the
-# page is chosen before joining the organisations of just those 50 rows.
+# page is chosen before joining the organisations of just those 50 rows. Each ends with the
+# key, so pages never overlap or skip rows that tie.
 SORTS = {
-    "aum": sql.SQL("p.aum_musd desc nulls last, p.lp_name"),
+    "aum": sql.SQL("p.aum_musd desc nulls last, p.lp_name, p.org_id"),
     "name": sql.SQL("lower(p.lp_name), p.org_id"),
-    "verified": sql.SQL("p.last_verified_at desc nulls last, p.lp_name"),
+    "verified": sql.SQL("p.last_verified_at desc nulls last, p.lp_name, p.org_id"),
 }
 
 
@@ -106,8 +109,7 @@ def _semantic_join(semantic: Semantic | None) -> sql.Composable:
     if semantic is None:
         return sql.SQL("")
     return sql.SQL(
-        " join public.embeddings e on e.entity_type = 'lp_mandate' and e.entity_id = p.org_id"
-        " and e.model = {model}"
+        " join market.lp_mandate_vectors e on e.org_id = p.org_id and e.model = {model}"
     ).format(model=sql.Literal(semantic.model))
 
 
@@ -117,8 +119,10 @@ def _order(where: Where, sort: str, semantic: Semantic | None) -> sql.Composable
     if sort in SORTS:
         return SORTS[sort]
     if "keyword" in where.conditions:
-        return sql.SQL("{} desc, p.data_quality_score desc, p.lp_name").format(KEYWORD_RANK)
-    return sql.SQL("p.data_quality_score desc, p.aum_musd desc nulls last, p.lp_name")
+        return sql.SQL("{} desc, p.data_quality_score desc, p.lp_name, p.org_id").format(
+            KEYWORD_RANK
+        )
+    return sql.SQL("p.data_quality_score desc, p.aum_musd desc nulls last, p.lp_name, p.org_id")
 
 
 async def _prepare_vector_search(conn: Conn, semantic: Semantic | None) -> None:
@@ -138,15 +142,21 @@ async def search(
     distance = (
         sql.SQL(", {} as distance").format(_vector_expr(semantic)) if semantic else sql.SQL("")
     )
-    order = sql.SQL("p.distance") if semantic and sort == "relevance" else _order(where, sort, None)
-    # Pick the page from lp_profiles alone, then join the organisations of those rows.
+    order = (
+        sql.SQL("page.distance, p.org_id")
+        if semantic and sort == "relevance"
+        else _order(where, sort, None)
+    )
+    # Pick the page's keys from lp_profiles alone (the sort carries no wide columns), then read
+    # those 50 profiles and their organisations.
     query = sql.SQL(
-        "select {cols}{sim} from (select p.*{distance} from public.lp_profiles p{join}"
-        " where {where} order by {inner_order} limit {limit} offset %(offset)s) p"
+        "select {cols}{sim} from (select p.org_id{distance} from market.lp_profiles p{join}"
+        " where {where} order by {inner_order} limit {limit} offset %(offset)s) page"
+        " join market.lp_profiles p on p.org_id = page.org_id"
         " join public.organizations o on o.id = p.org_id order by {order}"
     ).format(
         cols=LIST_COLUMNS,
-        sim=sql.SQL(", 1 - p.distance as similarity") if semantic else sql.SQL(""),
+        sim=sql.SQL(", 1 - page.distance as similarity") if semantic else sql.SQL(""),
         distance=distance,
         join=_semantic_join(semantic),
         where=where.clause(),
@@ -167,7 +177,7 @@ async def count(
 ) -> int:
     """How many LPs match (optionally with one condition dropped)."""
     # Every condition is on lp_profiles: counting needs no join with organizations.
-    query = sql.SQL("select count(*) from public.lp_profiles p{join} where {where}").format(
+    query = sql.SQL("select count(*) from market.lp_profiles p{join} where {where}").format(
         join=_semantic_join(semantic), where=where.clause(without)
     )
     cur = await conn.execute(query, where.params)
