@@ -18,6 +18,7 @@ from src.config import Settings
 from src.db.tenancy import user_transaction
 from src.errors import Forbidden, Unauthorized, is_htmx
 from src.services.users import User, load_user
+from src.storage import Storage
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -46,6 +47,12 @@ def get_auth(request: Request) -> AuthRuntime:
 def get_provider(request: Request) -> IdentityProvider:
     """The configured identity provider."""
     return get_auth(request).provider
+
+
+def get_storage(request: Request) -> Storage:
+    """The file storage provider."""
+    storage: Storage = request.app.state.storage
+    return storage
 
 
 def get_now(request: Request) -> datetime:
@@ -78,6 +85,7 @@ IsHtmx = Annotated[bool, Depends(get_is_htmx)]
 AuthDep = Annotated[AuthRuntime, Depends(get_auth)]
 Provider = Annotated[IdentityProvider, Depends(get_provider)]
 Now = Annotated[datetime, Depends(get_now)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 SignedIn = Annotated[Principal, Depends(require_principal)]
 ClientIp = Annotated[str | None, Depends(client_ip)]

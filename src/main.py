@@ -34,12 +34,20 @@ from src.middleware.unhandled import UnhandledErrorMiddleware
 from src.monitoring.providers import ProviderRegistry
 from src.routes import health
 from src.routes.api.v1 import auth as auth_api
+from src.routes.api.v1 import funds as funds_api
 from src.routes.api.v1 import imports as imports_api
 from src.routes.api.v1 import lps as lps_api
+from src.routes.api.v1 import matches as matches_api
 from src.routes.api.v1 import organizations as organizations_api
 from src.routes.api.v1 import users as users_api
+from src.routes.api.v1 import weights as weights_api
 from src.routes.pages import account, admin, dashboard, home, imports, lps, team
 from src.routes.pages import auth as auth_pages
+from src.routes.pages import decks as decks_pages
+from src.routes.pages import funds as funds_pages
+from src.routes.pages import matches as matches_pages
+from src.routes.pages import weights as weights_pages
+from src.storage import build_storage
 from src.templating import STATIC_DIR
 
 logger = structlog.get_logger("lpxgp.app")
@@ -67,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         voyage_model=settings.voyage_model,
         voyage_base_url=settings.voyage_base_url,
     )
+    app.state.storage = build_storage(settings)
     app.state.indexing = Progress()
     indexing = None
     if settings.app_env == "development" and target.embedded is not None:
@@ -81,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if indexing is not None:
             indexing.cancel()
+        await app.state.storage.aclose()
         await pool.close()
         if target.embedded is not None:
             # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.
@@ -98,11 +108,18 @@ ROUTERS = (
     admin.router,
     lps.router,
     imports.router,
+    funds_pages.router,
+    decks_pages.router,
+    matches_pages.router,
+    weights_pages.router,
     auth_api.router,
     users_api.router,
     organizations_api.router,
     lps_api.router,
     imports_api.router,
+    funds_api.router,
+    matches_api.router,
+    weights_api.router,
 )
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from src.services.formatting import money
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -23,16 +25,6 @@ def static_url(path: str) -> str:
 
 
 templates.env.globals["static_url"] = static_url
-
-
-def money(value: object) -> str:
-    """Millions of dollars as people read them: $850m, $1.2bn, or a dash when unknown."""
-    if value is None:
-        return "—"
-    amount = float(str(value))
-    if amount >= 1000:
-        return f"${amount / 1000:,.1f}bn".replace(".0bn", "bn")
-    return f"${amount:,.0f}m" if amount >= 1 or amount == 0 else f"${amount:,.2f}m"
 
 
 templates.env.filters["money"] = money

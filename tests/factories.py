@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from src.auth.passwords import hash_password
 
@@ -197,6 +198,27 @@ def make_status(
     conn: psycopg.Connection, *, fund_id: uuid.UUID, lp_org_id: uuid.UUID, **values: Any
 ) -> uuid.UUID:
     return insert(conn, "fund_lp_status", {**pair(conn, fund_id, lp_org_id), **values})
+
+
+def make_deck(conn: psycopg.Connection, *, fund_id: uuid.UUID, **values: Any) -> uuid.UUID:
+    org_id = owner_org(conn, "funds", fund_id)
+    defaults = {
+        "fund_id": fund_id,
+        "org_id": org_id,
+        "storage_path": f"{org_id}/{uuid.uuid4()}.pdf",
+        "file_name": "deck.pdf",
+        "size_bytes": 1000,
+        "page_count": 3,
+        "proposals": Jsonb({}),
+    }
+    return insert(conn, "fund_decks", {**defaults, **values})
+
+
+def make_pipeline_event(
+    conn: psycopg.Connection, *, fund_id: uuid.UUID, lp_org_id: uuid.UUID, **values: Any
+) -> Any:
+    defaults = {**pair(conn, fund_id, lp_org_id), "kind": "note"}
+    return insert(conn, "pipeline_events", {**defaults, **values})
 
 
 def make_feedback(conn: psycopg.Connection, *, match_id: uuid.UUID, **values: Any) -> uuid.UUID:

@@ -29,6 +29,8 @@ EXEMPT_PREFIXES = ("/health", "/static/")
 SIGN_IN_LIMIT = "10/minute"
 # Per signed-in user (the seed's "LP list 100/min"), across the LP API routes.
 LP_API_LIMIT = "100/minute"
+# Per signed-in user (the seed's "match generation 10/min").
+MATCH_GENERATE_LIMIT = "10/minute"
 
 
 def user_or_ip(request: Request) -> str:

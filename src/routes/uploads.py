@@ -18,26 +18,31 @@ from src.services.import_rules import MAX_BYTES
 CHUNK = 1024 * 1024
 
 
-async def read_upload(request: Request, file: UploadFile | None) -> bytes:
-    """The upload's bytes, refusing files over the limit while reading them."""
+async def read_upload(
+    request: Request,
+    file: UploadFile | None,
+    *,
+    limit: int = MAX_BYTES,
+    kind: str = "CSV file",
+) -> bytes:
+    """The upload's bytes, refusing files over `limit` while reading them."""
+    megabytes = limit // (1024 * 1024)
+    too_large = InvalidInput(
+        f"The file is larger than {megabytes} MB.",
+        details=[{"field": "file", "message": f"At most {megabytes} MB."}],
+    )
     declared = int(request.headers.get("content-length") or 0)
-    if declared > MAX_BYTES + CHUNK:
-        raise InvalidInput(
-            "The file is larger than 50 MB.",
-            details=[{"field": "file", "message": "At most 50 MB."}],
-        )
+    if declared > limit + CHUNK:
+        raise too_large
     if file is None or not file.filename:
         raise InvalidInput(
-            "Choose a CSV file to upload.", details=[{"field": "file", "message": "Required."}]
+            f"Choose a {kind} to upload.", details=[{"field": "file", "message": "Required."}]
         )
     data = bytearray()
     while chunk := await file.read(CHUNK):
         data += chunk
-        if len(data) > MAX_BYTES:
-            raise InvalidInput(
-                "The file is larger than 50 MB.",
-                details=[{"field": "file", "message": "At most 50 MB."}],
-            )
+        if len(data) > limit:
+            raise too_large
     return bytes(data)
 
 

@@ -73,6 +73,14 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "fund_lp_status_interest_check": ("make_status", {"interest": "curious"}),
     "fund_lp_status_reason_when_dismissed": ("make_status", {"interest": "not_interested"}),
     "fund_lp_status_stage_check": ("make_status", {"stage": "closed_won"}),
+    "pipeline_events_kind_check": ("make_pipeline_event", {"kind": "gossip"}),
+    "fund_decks_file_name_check": ("make_deck", {"fund_id": "fund", "file_name": ""}),
+    "fund_decks_size_bytes_check": ("make_deck", {"fund_id": "fund", "size_bytes": 26214401}),
+    "fund_decks_page_count_check": ("make_deck", {"fund_id": "fund", "page_count": 0}),
+    "fund_decks_status_check": ("make_deck", {"fund_id": "fund", "status": "maybe"}),
+    "fund_decks_proposals_check": ("make_deck", {"fund_id": "fund", "proposals": Jsonb([1])}),
+    "fund_decks_path_in_org_folder": ("make_deck", {"fund_id": "fund", "storage_path": "../../etc/passwd.pdf"}),
+    "funds_published_complete": ("make_fund", {"org_id": "org", "strategy": None}),
     "match_feedback_rating_check": ("make_feedback", {"match_id": "match", "rating": 5}),
     "match_outcomes_amount_musd_check": ("make_outcome", {"amount_musd": -1}),
     "match_outcomes_outcome_check": ("make_outcome", {"outcome": "maybe"}),
@@ -160,7 +168,13 @@ def resolve(
     conn: psycopg.Connection, ids: dict[str, Any], factory: str, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     """Replace world names by ids; give the pair tables a fresh (fund, LP) each time."""
-    if factory in {"make_match", "make_status", "make_outcome", "make_debate"}:
+    if factory in {
+        "make_match",
+        "make_status",
+        "make_outcome",
+        "make_debate",
+        "make_pipeline_event",
+    }:
         kwargs = {"fund_id": "fund", "lp_org_id": "new_lp", **kwargs}
     named = {"new_gp": lambda: f.make_org(conn), "new_lp": lambda: f.make_lp(conn)}
     return {

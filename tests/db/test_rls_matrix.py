@@ -230,6 +230,36 @@ TABLES = [
         ("notes", "call in Q3"),
     ),
     gp_table(
+        "fund_decks",
+        lambda conn, w: f.make_deck(conn, fund_id=w["fund_a"]),
+        lambda conn, w: {
+            "fund_id": w["fund_a"],
+            "org_id": w["org_a"],
+            "storage_path": f"{w['org_a']}/{uuid.uuid4()}.pdf",
+            "file_name": "d.pdf",
+            "size_bytes": 10,
+            "page_count": 1,
+        },
+        ("status", "discarded"),
+    ),
+    # The activity feed: the org reads it, its members append, nobody rewrites it.
+    Table(
+        "pipeline_events",
+        lambda conn, w: f.make_pipeline_event(conn, fund_id=w["fund_a"], lp_org_id=fresh_lp(conn)),
+        lambda conn, w, _u: {
+            "fund_id": w["fund_a"],
+            "org_id": w["org_a"],
+            "lp_org_id": fresh_lp(conn),
+            "kind": "note",
+        },
+        ("kind", "stage"),
+        select=OWNERS,
+        insert=frozenset({"member"}),
+        update=NOBODY,
+        delete=NOBODY,
+        no_grant=frozenset({"update", "delete"}),
+    ),
+    gp_table(
         "match_feedback",
         lambda conn, w: f.make_feedback(conn, match_id=w["match_a"]),
         lambda conn, w: {"match_id": w["match_a"], "org_id": w["org_a"], "rating": -1},

@@ -31,10 +31,17 @@ MARKET_DATA_IDS = {
     ("GET", "/api/v1/lps/{org_id}"),
 }
 # Platform-admin tools: no tenant owns these ids (GP users get 403 before any lookup).
-PLATFORM_ONLY = ("/admin/imports", "/api/v1/admin/imports")
+PLATFORM_ONLY = (
+    "/admin/imports",
+    "/api/v1/admin/imports",
+    "/admin/weights",
+    "/api/v1/admin/scoring-weights",
+)
 OWN_ACCOUNT = {("POST", "/profile/name"), ("POST", "/profile/password"), ("PATCH", "/api/v1/users/me"),
                ("POST", "/api/v1/auth/logout")}  # fmt: skip
-COUNTED = ("organizations", "people", "employment", "invitations", "audit_log", "outbox", "funds")
+COUNTED = ("organizations", "people", "employment", "invitations", "audit_log", "outbox", "funds",
+           "fund_track_records", "fund_lp_matches", "fund_lp_status", "match_feedback", "fund_decks",
+           "match_outcomes", "pipeline_events", "embeddings")  # fmt: skip
 
 
 def routes(app) -> list[tuple[str, str]]:
@@ -79,6 +86,19 @@ def tenants(service):
         world[name]["member_person"] = service.execute(
             "select id from people where lower(email) = %s", (world[name]["member"],)
         ).fetchone()[0]
+        fund = f.make_fund(service, org_id=org, name=f"Secret Fund {name.upper()} {f.unique('f')}")
+        lp = f.make_lp(service)
+        world[name] |= {
+            "fund": fund,
+            "fund_name": service.execute(
+                "select name from funds where id = %s", (fund,)
+            ).fetchone()[0],
+            "match": f.make_match(service, fund_id=fund, lp_org_id=lp),
+            "deck": f.make_deck(service, fund_id=fund),
+            "lp": lp,
+        }
+        f.make_status(service, fund_id=fund, lp_org_id=lp, interest="not_interested",
+                      dismiss_reason="other", stage="gp_passed")  # fmt: skip
     return world
 
 
@@ -138,7 +158,67 @@ CROSS_TENANT = [
     ("POST", "/api/v1/users/invitations/{invitation}/resend"),
     ("DELETE", "/api/v1/users/invitations/{invitation}"),
     ("PATCH", "/api/v1/users/{member}"),
+    ("GET", "/funds/{fund}"),
+    ("GET", "/funds/{fund}/edit"),
+    ("POST", "/funds/{fund}"),
+    ("POST", "/funds/{fund}/status"),
+    ("GET", "/funds/{fund}/matches"),
+    ("POST", "/funds/{fund}/matches/shortlist"),
+    ("GET", "/funds/{fund}/shortlist"),
+    ("GET", "/funds/{fund}/shortlist.csv"),
+    ("GET", "/api/v1/funds/{fund}"),
+    ("PATCH", "/api/v1/funds/{fund}"),
+    ("GET", "/matches/{match}"),
+    ("GET", "/matches/{match}/gone"),
+    ("POST", "/matches/{match}/interest"),
+    ("POST", "/matches/{match}/dismiss"),
+    ("POST", "/matches/{match}/restore"),
+    ("POST", "/matches/{match}/feedback"),
+    ("POST", "/matches/{match}/stage"),
+    ("POST", "/matches/{match}/notes"),
+    ("POST", "/matches/{match}/outcome"),
+    ("POST", "/funds/{fund}/deck"),
+    ("GET", "/funds/{fund}/decks/{deck}"),
+    ("POST", "/funds/{fund}/decks/{deck}/confirm"),
+    ("POST", "/funds/{fund}/decks/{deck}/discard"),
+    ("POST", "/api/v1/funds/{fund}/upload-deck"),
+    ("POST", "/api/v1/funds/{fund}/decks/{deck}/confirm"),
+    ("GET", "/api/v1/matches/{match}"),
+    ("PATCH", "/api/v1/matches/{match}"),
 ]
+# What each cross-tenant request sends: valid values, so only the tenancy check can refuse it.
+FORM = {
+    "role": "admin",
+    "name": "Renamed",
+    "status": "raising",
+    "strategy": "venture/early",
+    "target_size_musd": "100",
+    "interest": "interested",
+    "reason": "other",
+    "rating": "1",
+    "stage": "lp_reviewing",
+    "notes": "x",
+    "outcome": "committed",
+    "match": "{match}",
+}
+JSON = {"role": "admin", "name": "Renamed", "rating": 1, "notes": "x"}  # fmt: skip
+
+
+async def test_another_orgs_fund_in_a_body_or_query_is_404(client, service, tenants):
+    await sign_in(client, tenants["a"]["member"])
+    b = tenants["b"]
+    before = counts(service)
+    token = await csrf_token(client)
+    generated = await client.post(
+        "/api/v1/matches/generate",
+        json={"fund_id": str(b["fund"])},
+        headers={"X-CSRF-Token": token},
+    )
+    listed = await client.get(f"/api/v1/matches?fund_id={b['fund']}")
+    for response in (generated, listed):
+        assert response.status_code == 404, response.text
+        assert b["fund_name"] not in response.text
+    assert counts(service) == before
 
 
 @pytest.mark.parametrize(("method", "path"), CROSS_TENANT)
@@ -147,18 +227,23 @@ async def test_another_orgs_objects_are_404_and_leak_nothing(
 ):
     await sign_in(client, tenants["a"]["admin"])
     b = tenants["b"]
-    url = path.replace("{invitation}", str(b["invitation"])).replace(
-        "{member}", str(b["member_person"])
-    )
+    ids = {"{invitation}": b["invitation"], "{member}": b["member_person"], "{fund}": b["fund"],
+           "{match}": b["match"], "{deck}": b["deck"]}  # fmt: skip
+    url = path
+    for placeholder, value in ids.items():
+        url = url.replace(placeholder, str(value))
     before = counts(service)
     token = await csrf_token(client)
     if url.startswith("/api/"):
-        body = {"role": "admin"} if method == "PATCH" else None
+        body = (
+            JSON if method == "PATCH" else ({"fields": {"name": "x"}} if "confirm" in url else None)
+        )
         response = await client.request(method, url, json=body, headers={"X-CSRF-Token": token})
     else:
-        response = await client.request(method, url, data={"csrf_token": token, "role": "admin"})
+        form = {k: v.replace("{match}", str(b["match"])) for k, v in FORM.items()}
+        response = await client.request(method, url, data={"csrf_token": token, **form})
     assert response.status_code == 404, response.text
-    for secret in (b["org_name"], b["member"], b["admin"], str(b["org"])):
+    for secret in (b["org_name"], b["member"], b["admin"], str(b["org"]), b["fund_name"]):
         assert secret not in response.text
     assert counts(service) == before
 
@@ -169,6 +254,13 @@ def test_every_route_with_an_id_is_covered_by_the_cross_tenant_test(app):
         for m, p in routes(app)
         if re.search(r"\{(?!token)", p) and not p.startswith(PLATFORM_ONLY)
     } - MARKET_DATA_IDS
-    covered = {(m, re.sub(r"\{(invitation|member)\}", lambda x: "{invitation_id}" if x.group(1) == "invitation" else "{person_id}", p))
+    names = {
+        "invitation": "{invitation_id}",
+        "member": "{person_id}",
+        "fund": "{fund_id}",
+        "match": "{match_id}",
+        "deck": "{deck_id}",
+    }
+    covered = {(m, re.sub(r"\{(invitation|member|fund|match|deck)\}", lambda x: names[x.group(1)], p))
                for m, p in CROSS_TENANT}  # fmt: skip
     assert with_ids <= covered, with_ids - covered

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from src.db.queries.funds import list_fund_cards
 from src.deps import CurrentUser, Db
+from src.services import pipeline
 from src.services.taxonomy import STRATEGY_LABELS
 from src.templating import templates
 
@@ -16,5 +17,16 @@ router = APIRouter(include_in_schema=False)
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(request: Request, user: CurrentUser, db: Db) -> Response:
     funds = await list_fund_cards(db, org_id=user.org_id) if user.org_id else []
-    context = {"user": user, "funds": funds, "strategy_labels": STRATEGY_LABELS}
+    activity = await pipeline.recent_activity(db, user.org_id, limit=12) if user.org_id else []
+    context = {
+        "user": user,
+        "funds": funds,
+        "activity": activity,
+        "strategy_labels": STRATEGY_LABELS,
+        "labels": {
+            "stages": pipeline.STAGE_LABELS,
+            "reasons": pipeline.DISMISS_REASONS,
+            "outcomes": pipeline.OUTCOMES,
+        },
+    }
     return templates.TemplateResponse(request, "dashboard/index.html", context)

@@ -1,0 +1,77 @@
+"""Matches for API clients: generate, list, read, and feedback / pipeline changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from src.db.queries.matches import MatchRow
+from src.deps import CurrentUser, Db, Member, Now
+from src.middleware.rate_limit import MATCH_GENERATE_LIMIT, limiter, user_or_ip
+from src.services import matches, pipeline
+from src.services.matches import GenerateRequest, MatchList, MatchQuery
+
+router = APIRouter(prefix="/api/v1/matches", tags=["matches"])
+
+
+@router.post("/generate")
+@limiter.limit(MATCH_GENERATE_LIMIT, key_func=user_or_ip)
+async def generate(
+    request: Request, response: Response, body: GenerateRequest, user: Member, db: Db, now: Now
+) -> MatchList:
+    """Score the fund against every LP now; the best `limit` at or above `min_score`."""
+    return await matches.generate(db, user, body, embeddings=request.app.state.embeddings, now=now)
+
+
+@router.get("")
+async def list_matches(
+    request: Request,
+    fund_id: uuid.UUID,
+    query: Annotated[MatchQuery, Query()],
+    user: CurrentUser,
+    db: Db,
+    now: Now,
+) -> MatchList:
+    """A fund's matches, best first (recomputed first if missing or expired)."""
+    return await matches.list_for_fund(
+        db, user, fund_id, query, embeddings=request.app.state.embeddings, now=now
+    )
+
+
+@router.get("/{match_id}")
+async def get_match(match_id: uuid.UUID, user: CurrentUser, db: Db) -> MatchRow:
+    """One match with its breakdown, reasons and pipeline status."""
+    return await matches.get(db, user, match_id)
+
+
+class MatchChange(BaseModel):
+    """Feedback and pipeline changes on a match; every field optional."""
+
+    rating: Literal[-1, 1] | None = Field(default=None, description="Thumbs up (1) or down (-1)")
+    comment: str | None = Field(default=None, max_length=1000)
+    interest: Literal["interested", "pursuing", "not_interested"] | None = None
+    dismiss_reason: str | None = Field(default=None, description="Needed with not_interested")
+    stage: str | None = None
+    notes: str | None = Field(default=None, max_length=5000)
+    next_step: str | None = Field(default=None, max_length=500)
+
+
+@router.patch("/{match_id}")
+async def change_match(match_id: uuid.UUID, body: MatchChange, user: Member, db: Db) -> MatchRow:
+    """Record feedback, shortlist or dismiss, move the stage, or write notes."""
+    match = await matches.get(db, user, match_id)
+    fund, lp = match.fund_id, match.lp_org_id
+    if body.rating is not None:
+        await pipeline.feedback(db, user, match_id, body.rating, body.comment)
+    if body.interest == "not_interested":
+        await pipeline.dismiss(db, user, fund, lp, body.dismiss_reason or "", body.comment)
+    elif body.interest is not None:
+        await pipeline.shortlist(db, user, fund, lp, body.interest)
+    if body.stage is not None:
+        await pipeline.move(db, user, fund, lp, body.stage, next_step=body.next_step)
+    if body.notes is not None:
+        await pipeline.set_notes(db, user, fund, lp, body.notes, body.next_step)
+    return await matches.get(db, user, match_id)

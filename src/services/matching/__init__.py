@@ -1,0 +1,1 @@
+"""The matching engine: hard filters, rule scores, reasons (PRODUCT.md, "Matching")."""
