@@ -170,6 +170,7 @@ CROSS_TENANT = [
     ("PATCH", "/api/v1/funds/{fund}"),
     ("GET", "/matches/{match}"),
     ("GET", "/matches/{match}/gone"),
+    ("GET", "/matches/{match}/why"),
     ("POST", "/matches/{match}/interest"),
     ("POST", "/matches/{match}/dismiss"),
     ("POST", "/matches/{match}/restore"),

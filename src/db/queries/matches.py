@@ -55,23 +55,26 @@ async def score_candidates(
         else sql.SQL("")
     )
     restrict = sql.SQL(" and p.org_id = any(%(only)s)") if only is not None else sql.SQL("")
+    # Every LP that passes is scored and counted; only the best `limit` are kept, and only
+    # those are joined to their organisation.
     query = sql.SQL(
-        """select * from (
-             select p.org_id, p.lp_name as name, p.lp_type, p.region,
-               (select o.hq_country from public.organizations o where o.id = p.org_id)
-                 as hq_country,
-               p.aum_musd::float8 as aum_musd, p.strategies, p.geographies, p.sectors,
-               p.fund_size_min_musd::float8 as fund_size_min_musd,
-               p.fund_size_max_musd::float8 as fund_size_max_musd,
-               p.check_size_min_musd::float8 as check_size_min_musd,
-               p.check_size_max_musd::float8 as check_size_max_musd,
-               p.min_track_record_years, p.esg_required, p.emerging_manager_program,
-               p.actively_looking, p.data_quality_score::float8 as data_quality_score,
-               p.last_verified_at, {factor_cols}
-             from market.lp_profiles p{join}
-             where {filters}{restrict}) s
-           order by {order}, s.org_id
-           limit {limit}"""
+        """select s.*, o.hq_country from (
+             select * from (
+               select p.org_id, p.lp_name as name, p.lp_type, p.region,
+                 p.aum_musd::float8 as aum_musd, p.strategies, p.geographies, p.sectors,
+                 p.fund_size_min_musd::float8 as fund_size_min_musd,
+                 p.fund_size_max_musd::float8 as fund_size_max_musd,
+                 p.check_size_min_musd::float8 as check_size_min_musd,
+                 p.check_size_max_musd::float8 as check_size_max_musd,
+                 p.min_track_record_years, p.esg_required, p.emerging_manager_program,
+                 p.actively_looking, p.data_quality_score::float8 as data_quality_score,
+                 p.last_verified_at, {factor_cols}, count(*) over () as passing
+               from market.lp_profiles p{join}
+               where {filters}{restrict}) s
+             order by {order}, s.org_id
+             limit {limit}) s
+           join public.organizations o on o.id = s.org_id
+           order by {order}, s.org_id"""
     ).format(
         factor_cols=sql.SQL(", ").join(
             sql.SQL("{} as {}").format(expr, sql.Identifier(name)) for name, expr in factors.items()

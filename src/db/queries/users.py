@@ -41,13 +41,11 @@ class MemberRow(BaseModel):
     ended_on: date | None
 
 
-async def get_current_user(
-    conn: Conn, *, session_id: uuid.UUID | None, authenticated_at: datetime
-) -> UserRow | None:
-    """The person behind auth.uid(), their strongest current GP membership, and session validity."""
-    cur = conn.cursor(row_factory=class_row(UserRow))
-    await cur.execute(
-        """
+# `(select auth.uid())`, not `auth.uid()`: the sub-select is evaluated once, so the comparison is
+# a plain leakproof equality that row-level security lets the planner answer from the unique
+# index. A bare call is filtered after every row's policy check: a sequential scan of all
+# people (0.9 s per request with 150k people).
+CURRENT_USER = """
         select p.id as person_id, p.full_name, coalesce(p.email, auth.email()) as email,
                p.is_super_admin as is_platform_admin, m.org_id, o.name as org_name,
                m.access_role as role,
@@ -60,8 +58,17 @@ async def get_current_user(
           limit 1
         ) m on true
         left join public.organizations o on o.id = m.org_id
-        where p.auth_user_id = auth.uid()
-        """,
+        where p.auth_user_id = (select auth.uid())
+        """
+
+
+async def get_current_user(
+    conn: Conn, *, session_id: uuid.UUID | None, authenticated_at: datetime
+) -> UserRow | None:
+    """The person behind auth.uid(), their strongest current GP membership, and session validity."""
+    cur = conn.cursor(row_factory=class_row(UserRow))
+    await cur.execute(
+        CURRENT_USER,
         {"session_id": session_id, "authenticated_at": authenticated_at},
     )
     return await cur.fetchone()
@@ -71,7 +78,7 @@ async def update_own_name(conn: Conn, *, full_name: str) -> None:
     """Rename the signed-in person."""
     await conn.execute(
         "update public.people set full_name = %(name)s, updated_at = now() "
-        "where auth_user_id = auth.uid()",
+        "where auth_user_id = (select auth.uid())",
         {"name": full_name},
     )
 

@@ -159,6 +159,13 @@ async def gone(match_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
     return HTMLResponse(status_code=204)
 
 
+@router.get("/matches/{match_id}/why", response_class=HTMLResponse)
+async def why(request: Request, match_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
+    """The factor bars of one match (loaded when a card's "why this match?" opens)."""
+    match = await matches.get(db, user, match_id)
+    return templates.TemplateResponse(request, "matches/_why.html", {"m": match})
+
+
 @router.post("/matches/{match_id}/feedback", response_class=HTMLResponse)
 async def feedback(
     request: Request,

@@ -262,13 +262,18 @@ async def compute_matches(
     matches = [_match_row(fund, r, commitments, rule_w, blend_w, now) for r in rows]
     await queries.upsert_matches(conn, matches)
     removed = await queries.remove_stale(conn, fund_id=fund.id, keep=[r["org_id"] for r in rows])
-    counts = await queries.exclusion_counts(conn, filters=rules.filters, params=rules.params)
+    # Counting what each filter excludes scans every LP again: only when nothing passed.
+    passing = int(rows[0]["passing"]) if rows else 0
+    exclusions = []
+    if not passing:
+        counts = await queries.exclusion_counts(conn, filters=rules.filters, params=rules.params)
+        exclusions = _exclusions(counts)
     return MatchRun(
         fund_id=fund.id,
-        candidates=counts.get("passing", 0),
+        candidates=passing,
         stored=len(matches),
         removed=removed,
-        exclusions=_exclusions(counts),
+        exclusions=exclusions,
         semantic_available=vector is not None,
         computed_at=now,
     )

@@ -161,28 +161,28 @@ def _sector(fund: FundFacts) -> sql.Composable:
 def _size() -> sql.Composable:
     # Where the fund sits in the LP's fund-size range (log scale; the middle scores 100, an
     # edge 0), and how the LP's typical cheque (geometric middle of its range) compares with
-    # the fund: 1-10 % scores 100, less falls to 0 linearly, more falls to 0 at 40 %.
+    # the fund: 1-10 % scores 100, less falls to 0 linearly, more falls to 0 at 40 %. The size
+    # factor is the mean of the parts that are known. Plain expressions (no subqueries): this
+    # runs for every LP.
+    centrality = """(case
+        when p.fund_size_min_musd > 0 and p.fund_size_max_musd > p.fund_size_min_musd
+        then greatest(0.0, least(100.0, 100.0 * (1 - abs(2 * ln(%(target)s::float8
+             / p.fund_size_min_musd::float8) / ln(p.fund_size_max_musd::float8
+             / p.fund_size_min_musd::float8) - 1))))
+        when p.fund_size_min_musd > 0 and p.fund_size_max_musd = p.fund_size_min_musd
+        then 100.0 end)"""
+    share = """((case when p.check_size_min_musd > 0 and p.check_size_max_musd > 0
+        then sqrt(p.check_size_min_musd::float8 * p.check_size_max_musd::float8)
+        else coalesce(p.check_size_max_musd, p.check_size_min_musd)::float8 end)
+        / %(target)s::float8)"""
+    lo, hi, ceiling = CHECK_SHARE_IDEAL[0], CHECK_SHARE_IDEAL[1], CHECK_SHARE_CEILING
+    cheque = f"""(case when {share} is null then null::float8
+        when {share} < {lo} then 100.0 * {share} / {lo}
+        when {share} <= {hi} then 100.0
+        else greatest(0.0, 100.0 * (1 - ({share} - {hi}) / ({ceiling} - {hi}))) end)"""
     return _f(
-        """(select case when count(x) = 0 then null::float8 else avg(x) end from (values
-          (case when p.fund_size_min_musd > 0 and p.fund_size_max_musd > p.fund_size_min_musd
-                then greatest(0.0, least(100.0, 100.0 * (1 - abs(2 * ln(%(target)s::float8
-                     / p.fund_size_min_musd::float8) / ln(p.fund_size_max_musd::float8
-                     / p.fund_size_min_musd::float8) - 1))))
-                when p.fund_size_min_musd > 0 and p.fund_size_max_musd = p.fund_size_min_musd
-                then 100.0 end),
-          ((select case when c.share is null then null::float8
-                        when c.share < {lo} then 100.0 * c.share / {lo}
-                        when c.share <= {hi} then 100.0
-                        else greatest(0.0, 100.0 * (1 - (c.share - {hi}) / ({ceiling} - {hi})))
-                   end
-            from (select case
-                    when p.check_size_min_musd > 0 and p.check_size_max_musd > 0
-                      then sqrt(p.check_size_min_musd::float8 * p.check_size_max_musd::float8)
-                    else coalesce(p.check_size_max_musd, p.check_size_min_musd)::float8
-                  end / %(target)s::float8 as share) c))
-        ) parts(x))""".format(
-            lo=CHECK_SHARE_IDEAL[0], hi=CHECK_SHARE_IDEAL[1], ceiling=CHECK_SHARE_CEILING
-        )
+        f"(case when {centrality} is null then {cheque} when {cheque} is null then {centrality}"
+        f" else ({centrality} + {cheque}) / 2 end)"
     )
 
 
