@@ -163,20 +163,35 @@ def _messages(exc: ValidationError) -> list[dict[str, str]]:
     return details
 
 
+FIELD_LABELS: Final = {
+    "name": "fund name", "fund_number": "fund number", "status": "status",
+    "strategy": "strategy", "target_size_musd": "target size", "hard_cap_musd": "hard cap",
+    "geographies": "geographies", "sectors": "sectors", "thesis": "thesis",
+    "team_summary": "team", "has_esg_policy": "ESG policy", "esg_policy_text": "ESG policy text",
+    "is_emerging_manager": "emerging manager", "first_close_on": "first close",
+    "track_records": "track record",
+}  # fmt: skip
+
+
+def _summary(details: list[dict[str, str]]) -> str:
+    """One sentence naming the fields to fix, e.g. "Please correct the hard cap."."""
+    names = list(
+        dict.fromkeys(FIELD_LABELS.get(d["field"].split(".")[0], d["field"]) for d in details)
+    )
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Please correct the {listed}."
+
+
 def parse(data: dict[str, Any]) -> FundInput:
     """Validate raw input (form or JSON); InvalidInput lists every problem by field."""
     try:
         fund = FundInput.model_validate(data)
     except ValidationError as exc:
         details = _messages(exc)
-        raise InvalidInput(
-            f"Please correct: {', '.join(d['field'] for d in details)}.", details=details
-        ) from exc
+        raise InvalidInput(_summary(details), details=details) from exc
     found = problems(fund)
     if found:
-        raise InvalidInput(
-            f"Please correct: {', '.join(d['field'] for d in found)}.", details=found
-        )
+        raise InvalidInput(_summary(found), details=found)
     return fund
 
 

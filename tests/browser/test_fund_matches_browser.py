@@ -61,6 +61,7 @@ async def test_create_publish_match_open_shortlist_reload(live_server, gp_member
         await page.get_by_role("button", name="Save fund").click()
         await expect(page.locator(".field__error").first).to_contain_text("hard cap")
         await expect(page.get_by_label("Fund name")).to_have_value("Oasis Health Credit I")
+        await page.screenshot(path=SCREENSHOTS / "fund-form-error.png", full_page=True)
 
         await page.get_by_label("Hard cap ($m)").fill("600")
         await page.get_by_label("Strategy").select_option("private_credit/direct_lending")
@@ -75,6 +76,7 @@ async def test_create_publish_match_open_shortlist_reload(live_server, gp_member
 
         await page.get_by_role("button", name="Publish and find LPs").click()
         await expect(page.get_by_text("Rule scores are up to date")).to_be_visible()
+        await page.screenshot(path=SCREENSHOTS / "fund-detail.png", full_page=True)
         await page.get_by_role("link", name="Matches", exact=True).first.click()
         await expect(page).to_have_url(re.compile(r"/funds/[0-9a-f-]+/matches"))
         cards = page.locator("article.match-card")

@@ -9,7 +9,7 @@ from src.config import get_settings
 from src.demo.generate import ensure_demo_market, main
 from src.demo.market import DEMO_PASSWORD
 from src.main import create_app
-from tests.helpers import running_client, sign_in
+from tests.helpers import post_form, running_client, sign_in
 from tests.test_config import COMPLETE_PRODUCTION
 
 SMALL = ["--lps", "60", "--funds", "6", "--as-of", "2026-11-27"]
@@ -74,5 +74,23 @@ async def test_demo_sign_ins_work_with_the_printed_password(make_settings, tmp_p
             await sign_in(http, "member@northlight.example.com", DEMO_PASSWORD)
         ).status_code == 303
         dashboard = await http.get("/dashboard")
+        # A fund entered through the form with ordinary inputs finds LPs in the demo market.
+        created = await post_form(
+            http,
+            "/funds",
+            {
+                "name": "Northlight Growth Partners I",
+                "status": "raising",
+                "strategy": "private_equity/growth",
+                "target_size_musd": "250",
+                "geographies": "europe",
+                "sectors": "technology",
+                "thesis": "Minority growth equity in European B2B software companies.",
+            },  # fmt: skip
+        )
+        assert created.status_code == 303, created.text
+        matches = await http.get(created.headers["location"].split("?")[0] + "/matches")
     assert dashboard.status_code == 200 and "Northlight Capital" in dashboard.text
     assert "Northlight Capital Fund" in dashboard.text and "Harbor Ridge" not in dashboard.text
+    assert matches.status_code == 200
+    assert matches.text.count('class="card match-card') >= 10

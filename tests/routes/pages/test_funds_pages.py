@@ -176,9 +176,15 @@ async def test_bulk_shortlist_then_shortlist_page_csv_outreach_and_dashboard(cli
     )
     page = await client.get(f"/funds/{fund_id}/shortlist")
     assert page.text.count("<tr>") == 3  # header + two LPs
+    assert page.text.count('class="inline-form outcome-form"') == 2
+    recorded = await post_form(
+        client, f"/matches/{ids[1]}/outcome?next=/funds/{fund_id}/shortlist",
+        {"outcome": "no_response"},
+    )  # fmt: skip
+    assert recorded.headers["location"] == f"/funds/{fund_id}/shortlist"
     exported = await client.get(f"/funds/{fund_id}/shortlist.csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert len(rows) == 2 and {r["stage"] for r in rows} == {"gp_interested"}
+    assert len(rows) == 2 and {r["stage"] for r in rows} == {"gp_interested", "lp_passed"}
     assert "'=HYPERLINK(evil)" in {r["notes"] for r in rows}
     outreach = await client.get("/outreach")
     assert outreach.status_code == 200 and outreach.text.count(f'/funds/{fund_id}"') == 2
