@@ -7,18 +7,26 @@ organisation's files sit under its own prefix and a path cannot climb out of the
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from pathlib import Path
 from typing import Protocol
 
 from src.config import Settings
+from src.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 SAFE_PATH = re.compile(r"^[0-9a-f-]{36}/[0-9a-f-]{36}\.[a-z]{2,4}$")
 DECKS_BUCKET = "decks"
 
 
-class StorageUnavailable(Exception):
-    """The storage backend failed; the caller reports it, nothing is half-stored."""
+class StorageUnavailable(ServiceUnavailable):
+    """The storage backend failed: a 503 saying nothing was saved (details go to the log)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("File storage is not answering; nothing was saved. Try again shortly.")
+        logger.warning("storage_unavailable", extra={"reason": reason[:300]})
 
 
 class Storage(Protocol):
@@ -70,7 +78,10 @@ class LocalStorage:
             partial.write_bytes(data)
             partial.replace(target)
 
-        await asyncio.to_thread(write)
+        try:
+            await asyncio.to_thread(write)
+        except OSError as exc:  # disk full, permissions, a file where the folder should be
+            raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def get(self, path: str) -> bytes:
         """Read the whole file."""

@@ -31,7 +31,7 @@ async def test_supabase_storage_puts_gets_and_deletes_over_http(fake_storage):
     await storage.put(where, b"%PDF-1.4 deck", content_type="application/pdf")
     assert state.objects[f"decks/{where}"] == (b"%PDF-1.4 deck", "application/pdf")
     assert await storage.get(where) == b"%PDF-1.4 deck"
-    with pytest.raises(StorageUnavailable, match="already exists"):
+    with pytest.raises(StorageUnavailable, match="nothing was saved"):
         await storage.put(where, b"%PDF-1.4 other", content_type="application/pdf")
     await storage.delete(where)
     assert state.objects == {}

@@ -20,7 +20,6 @@ from psycopg.rows import TupleRow, class_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from src.db.queries.funds import FundDetail, list_track_records
 from src.errors import Conflict, InvalidInput, NotFound
@@ -34,6 +33,7 @@ Conn = AsyncConnection[TupleRow]
 
 MAX_DECK_BYTES: Final = 25 * 1024 * 1024
 MAX_PAGES: Final = 80
+MAX_PAGE_COUNT: Final = 10_000
 EXTRACT_SECONDS: Final = 20.0
 MAX_TEXT: Final = 200_000
 PROPOSABLE: Final = (
@@ -73,14 +73,25 @@ def check_pdf(data: bytes) -> None:
         raise DeckError("This is not a PDF. Upload the deck as a PDF file.")
 
 
+def _opens_without_password(reader: PdfReader) -> bool:
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # an encryption pypdf cannot even try (e.g. needs a crypto library)
+        return False
+
+
 def _extract(data: bytes) -> tuple[int, str]:
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
+        # A PDF with only an owner password (printing or copying restricted) opens with an
+        # empty user password; one that needs a password to open is refused.
+        if reader.is_encrypted and not _opens_without_password(reader):
             raise DeckError(
                 "This PDF is encrypted or password-protected. Upload an unprotected copy."
             )
         pages = len(reader.pages)
+        if pages > MAX_PAGE_COUNT:
+            raise DeckError("This PDF has more than 10,000 pages; upload the deck itself.")
         texts = []
         for page in reader.pages[:MAX_PAGES]:
             texts.append(page.extract_text() or "")
@@ -88,7 +99,7 @@ def _extract(data: bytes) -> tuple[int, str]:
                 break
     except DeckError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError) as exc:
+    except Exception as exc:  # pypdf raises PyPdfError, and plain errors on odd files
         logger.info("deck_unreadable", extra={"error": type(exc).__name__})
         raise DeckError(
             "We could not read this PDF: it looks damaged. Export it again and retry."
@@ -113,7 +124,7 @@ async def upload(
     conn: Conn, user: User, storage: Storage, fund_id: uuid.UUID, file_name: str, data: bytes
 ) -> Deck:
     """Check, extract, store and record a deck; returns it with its proposals."""
-    fund = await funds.get(conn, fund_id)
+    fund = await funds.get(conn, fund_id, user.org_id)
     pages, text = await extract(data)
     proposals = propose(text)
     path = f"{fund.org_id}/{uuid.uuid4()}.pdf"
@@ -141,7 +152,10 @@ async def upload(
         )
         deck = await cur.fetchone()
     except BaseException:
-        await storage.delete(path)
+        try:
+            await storage.delete(path)
+        except Exception:  # the original error matters more; the orphan is logged
+            logger.exception("deck_cleanup_failed", extra={"path": path})
         raise
     assert deck is not None
     return deck
@@ -165,8 +179,8 @@ async def confirm(
     conn: Conn, user: User, fund_id: uuid.UUID, deck_id: uuid.UUID, accepted: dict[str, Any]
 ) -> FundDetail:
     """Apply the fields the GP accepted (as edited) to the fund, validated like any edit."""
-    deck = await get(conn, fund_id, deck_id)
-    if deck.status != "proposed":
+    current = await funds.get(conn, fund_id, user.org_id)
+    if (await get(conn, fund_id, deck_id)).status != "proposed":
         raise Conflict("These proposals were already applied or discarded.")
     unknown = sorted(set(accepted) - set(PROPOSABLE))
     if unknown:
@@ -174,15 +188,20 @@ async def confirm(
             f"Fields that a deck cannot set: {', '.join(unknown)}.",
             details=[{"field": k, "message": "Not a deck field."} for k in unknown],
         )
-    current = await funds.get(conn, fund_id)
     records = await list_track_records(conn, fund_id=fund_id)
-    merged = {**funds.to_input(current, records), **accepted}
-    fund = await funds.update(conn, user, fund_id, funds.parse(merged))
-    await conn.execute(
-        "update public.fund_decks set status = 'confirmed', confirmed_at = now() where id = %(d)s",
-        {"d": deck_id},
-    )
-    return fund
+    fund_input = funds.parse({**funds.to_input(current, records), **accepted})
+    # Claim the proposals and apply them together (a savepoint): a second confirm racing this
+    # one finds nothing to claim, and a refusal while applying leaves the deck proposed.
+    async with conn.transaction():
+        claimed = await conn.execute(
+            "update public.fund_decks set status = 'confirmed', confirmed_at = now()"
+            " where id = %(d)s and fund_id = %(f)s and status = 'proposed' returning id",
+            {"d": deck_id, "f": fund_id},
+        )
+        if await claimed.fetchone() is None:
+            await get(conn, fund_id, deck_id)  # 404 when it is not there at all
+            raise Conflict("These proposals were already applied or discarded.")
+        return await funds.update(conn, user, fund_id, fund_input)
 
 
 async def discard(conn: Conn, fund_id: uuid.UUID, deck_id: uuid.UUID) -> None:

@@ -63,8 +63,9 @@ class FundInput(BaseModel):
     fund_number: int | None = Field(default=None, ge=1, le=100)
     status: Status = "draft"
     strategy: str | None = None
-    target_size_musd: float | None = Field(default=None, gt=0, le=MAX_SIZE_MUSD)
-    hard_cap_musd: float | None = Field(default=None, gt=0, le=MAX_SIZE_MUSD)
+    # Stored with two decimals: the smallest size is $0.01m (a smaller one would round to 0).
+    target_size_musd: float | None = Field(default=None, ge=0.01, le=MAX_SIZE_MUSD)
+    hard_cap_musd: float | None = Field(default=None, ge=0.01, le=MAX_SIZE_MUSD)
     geographies: list[str] = Field(default_factory=list, max_length=40)
     sectors: list[str] = Field(default_factory=list, max_length=len(SECTORS))
     thesis: str | None = Field(default=None, max_length=10_000)
@@ -216,15 +217,17 @@ async def create(conn: Conn, user: User, fund: FundInput) -> FundDetail:
 
 async def update(conn: Conn, user: User, fund_id: uuid.UUID, fund: FundInput) -> FundDetail:
     """Replace a fund's fields and track record (a change expires its matches)."""
-    current = await get(conn, fund_id)
+    current = await get(conn, fund_id, user.org_id)
     if current.status == "closed" and fund.status != "closed":
         raise Conflict("A closed fund cannot be reopened; create a new fund instead.")
+    if current.status != "draft" and fund.status == "draft":
+        raise Conflict("A published fund cannot go back to draft; close it instead.")
     if not await queries.update_fund(conn, fund_id=fund_id, values=_columns(fund)):
         raise NotFound("fund", fund_id)
     await queries.replace_track_records(
         conn,
         fund_id=fund_id,
-        org_id=_writable(user),
+        org_id=current.org_id,
         records=[r.model_dump() for r in fund.track_records],
     )
     await _audit(conn, user, "fund.updated", fund_id, {"status": fund.status})
@@ -238,7 +241,9 @@ async def set_status(conn: Conn, user: User, fund_id: uuid.UUID, status: str) ->
             f"Unknown status {status!r}; accepted: {', '.join(FUND_STATUSES)}.",
             details=[{"field": "status", "message": f"Choose one of {', '.join(FUND_STATUSES)}."}],
         )
-    current = await get(conn, fund_id)
+    current = await get(conn, fund_id, user.org_id)
+    if current.status != "draft" and status == "draft":
+        raise Conflict("A published fund cannot go back to draft; close it instead.")
     if status != "draft" and (current.strategy is None or current.target_size_musd is None):
         missing = [
             {"field": f, "message": m}
@@ -264,10 +269,14 @@ async def set_status(conn: Conn, user: User, fund_id: uuid.UUID, status: str) ->
     return await get(conn, fund_id)
 
 
-async def get(conn: Conn, fund_id: uuid.UUID) -> FundDetail:
-    """One fund of the user's organisation (404 for another organisation's)."""
+async def get(conn: Conn, fund_id: uuid.UUID, org_id: uuid.UUID | None = None) -> FundDetail:
+    """One fund (404 when missing or another organisation's).
+
+    Row-level security shows a person every organisation they belong to; pages and the API
+    act for the user's current organisation only, so `org_id` narrows it to that one.
+    """
     fund = await queries.get_fund(conn, fund_id=fund_id)
-    if fund is None:
+    if fund is None or (org_id is not None and fund.org_id != org_id):
         raise NotFound("fund", fund_id)
     return fund
 

@@ -14,6 +14,7 @@ from src.agents.embeddings import EmbeddingProvider
 from src.db.queries import matches as queries
 from src.db.queries.matches import MatchFilters, MatchRow
 from src.errors import NotFound
+from src.services import funds
 from src.services.lps import LpType
 from src.services.matching import engine
 from src.services.matching.engine import Exclusion
@@ -55,7 +56,7 @@ def known_geographies(values: list[str]) -> list[str]:
 class MatchQuery(BaseModel):
     """How to narrow and page a fund's matches."""
 
-    min_score: float = Field(default=0, ge=0, le=100)
+    min_score: float = Field(default=60, ge=0, le=100)
     type: list[LpType] = Field(default_factory=list, description="LP types")
     strategies: list[str] = Field(default_factory=list, description="Strategy codes")
     geographies: list[str] = Field(default_factory=list, description="Region or country codes")
@@ -64,8 +65,15 @@ class MatchQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=10_000)
 
-    _strategies = field_validator("strategies")(lambda v: known_strategies(v))
-    _geographies = field_validator("geographies")(lambda v: known_geographies(v))
+    @field_validator("strategies")
+    @classmethod
+    def _strategies(cls, values: list[str]) -> list[str]:
+        return known_strategies(values)
+
+    @field_validator("geographies")
+    @classmethod
+    def _geographies(cls, values: list[str]) -> list[str]:
+        return known_geographies(values)
 
 
 class GenerateRequest(BaseModel):
@@ -77,8 +85,15 @@ class GenerateRequest(BaseModel):
     strategies: list[str] = Field(default_factory=list)
     geographies: list[str] = Field(default_factory=list)
 
-    _strategies = field_validator("strategies")(lambda v: known_strategies(v))
-    _geographies = field_validator("geographies")(lambda v: known_geographies(v))
+    @field_validator("strategies")
+    @classmethod
+    def _strategies(cls, values: list[str]) -> list[str]:
+        return known_strategies(values)
+
+    @field_validator("geographies")
+    @classmethod
+    def _geographies(cls, values: list[str]) -> list[str]:
+        return known_geographies(values)
 
 
 class MatchList(BaseModel):
@@ -118,6 +133,7 @@ async def list_for_fund(
     now: datetime,
 ) -> MatchList:
     """The fund's matches, recomputed first when they are missing or expired."""
+    await funds.get(conn, fund_id, user.org_id)
     await engine.ensure_fresh(
         conn, fund_id, embeddings=embeddings, now=now, can_write=user.can_write
     )
@@ -133,6 +149,7 @@ async def generate(
     now: datetime,
 ) -> MatchList:
     """Score the fund against every LP now and return the best matches."""
+    await funds.get(conn, request.fund_id, user.org_id)
     await engine.compute_matches(conn, request.fund_id, embeddings=embeddings, now=now)
     query = MatchQuery(
         min_score=request.min_score,
@@ -168,7 +185,7 @@ async def _page(
 async def get(conn: Conn, user: User, match_id: uuid.UUID) -> MatchRow:
     """One match of the user's organisation."""
     match = await queries.get_match(conn, match_id=match_id, person_id=user.person_id)
-    if match is None:
+    if match is None or match.org_id != user.org_id:
         raise NotFound("match", match_id)
     return match
 

@@ -88,14 +88,15 @@ async def get_status(conn: Conn, fund_id: uuid.UUID, lp_org_id: uuid.UUID) -> St
     return await cur.fetchone()
 
 
-async def _fund_org(conn: Conn, fund_id: uuid.UUID, lp_org_id: uuid.UUID) -> uuid.UUID:
+async def _fund_org(conn: Conn, fund_id: uuid.UUID, lp_org_id: uuid.UUID, user: User) -> uuid.UUID:
+    """The fund's organisation, which must be the user's current one."""
     cur = await conn.execute(
         "select f.org_id, exists (select 1 from public.lp_profiles p where p.org_id = %(lp)s)"
         " from public.funds f where f.id = %(f)s",
         {"f": fund_id, "lp": lp_org_id},
     )
     row = await cur.fetchone()
-    if row is None:
+    if row is None or row[0] != user.org_id:
         raise NotFound("fund", fund_id)
     if not row[1]:
         raise NotFound("LP", lp_org_id)
@@ -113,7 +114,7 @@ async def _write(
     details: dict[str, Any] | None = None,
 ) -> Status:
     """Upsert the status with `changes`, and log the event and the audit entry."""
-    org_id = await _fund_org(conn, fund_id, lp_org_id)
+    org_id = await _fund_org(conn, fund_id, lp_org_id, user)
     before = await get_status(conn, fund_id, lp_org_id)
     values = {
         "interest": before.interest if before else None,
@@ -174,6 +175,7 @@ async def shortlist(
             details=[{"field": "interest", "message": "Choose interested or pursuing."}],
         )
     current = await get_status(conn, fund_id, lp_org_id)
+    _refuse_final(current)
     stage = INTEREST_STAGE[interest]
     if current and current.stage in STAGES and STAGES.index(current.stage) > STAGES.index(stage):
         stage = current.stage  # already further along: keep the stage
@@ -202,6 +204,14 @@ async def dismiss(
             details=[{"field": "reason", "message": "Choose why you pass on this LP."}],
         )
     current = await get_status(conn, fund_id, lp_org_id)
+    _refuse_final(current, allow_gp_pass=True)
+    previous = {
+        "previous_stage": current.stage if current else "recommended",
+        "previous_interest": current.interest if current else None,
+    }
+    if current is not None and current.interest == "not_interested":
+        # Dismissed again (a new reason): undo must still return to where it was before.
+        previous = await _last_dismissal(conn, fund_id, lp_org_id)
     return await _write(
         conn,
         user,
@@ -209,19 +219,23 @@ async def dismiss(
         lp_org_id,
         kind="dismissed",
         changes={"interest": "not_interested", "dismiss_reason": reason, "stage": "gp_passed"},
-        details={
-            "previous_stage": current.stage if current else "recommended",
-            "previous_interest": current.interest if current else None,
-            "note": (note or "").strip()[:500] or None,
-        },
+        details={**previous, "note": (note or "").strip()[:500] or None},
     )
 
 
-async def restore(conn: Conn, user: User, fund_id: uuid.UUID, lp_org_id: uuid.UUID) -> Status:
-    """Undo a pass: back to the stage and interest from before it."""
-    current = await get_status(conn, fund_id, lp_org_id)
-    if current is None or current.interest != "not_interested":
-        raise Conflict("This LP is not dismissed for this fund.")
+def _refuse_final(current: Status | None, *, allow_gp_pass: bool = False) -> None:
+    """An LP that invested or passed stays so: only a GP's own pass may change (or be undone)."""
+    if current is None:
+        return
+    if current.stage == "invested":
+        raise Conflict("This LP has invested; its stage is final.")
+    if current.stage == "lp_passed":
+        raise Conflict("This LP has passed on the fund; record a new outcome to change that.")
+    if current.stage == "gp_passed" and not allow_gp_pass:
+        raise Conflict("You passed on this LP; restore it first.")
+
+
+async def _last_dismissal(conn: Conn, fund_id: uuid.UUID, lp_org_id: uuid.UUID) -> dict[str, Any]:
     cur = await conn.execute(
         "select details from public.pipeline_events where fund_id = %(f)s and lp_org_id = %(lp)s"
         " and kind = 'dismissed' order by id desc limit 1",
@@ -229,8 +243,20 @@ async def restore(conn: Conn, user: User, fund_id: uuid.UUID, lp_org_id: uuid.UU
     )
     row = await cur.fetchone()
     details = row[0] if row else {}
-    stage = details.get("previous_stage") or "recommended"
-    interest = details.get("previous_interest")
+    return {
+        "previous_stage": details.get("previous_stage") or "recommended",
+        "previous_interest": details.get("previous_interest"),
+    }
+
+
+async def restore(conn: Conn, user: User, fund_id: uuid.UUID, lp_org_id: uuid.UUID) -> Status:
+    """Undo a pass: back to the stage and interest from before it."""
+    current = await get_status(conn, fund_id, lp_org_id)
+    if current is None or current.interest != "not_interested":
+        raise Conflict("This LP is not dismissed for this fund.")
+    previous = await _last_dismissal(conn, fund_id, lp_org_id)
+    stage = previous["previous_stage"]
+    interest = previous["previous_interest"]
     return await _write(
         conn,
         user,
@@ -278,8 +304,8 @@ async def move(
         changes["interest"] = "pursuing"
     elif stage == "gp_interested":
         changes["interest"] = "interested"
-    if next_step is not None:
-        changes["next_step"] = next_step.strip()[:500] or None
+    if next_step is not None and next_step.strip():
+        changes["next_step"] = next_step.strip()[:500]
     return await _write(conn, user, fund_id, lp_org_id, kind="stage", changes=changes)
 
 
@@ -319,12 +345,15 @@ async def record_outcome(
             f"Unknown outcome {outcome!r}; accepted: {', '.join(OUTCOMES)}.",
             details=[{"field": "outcome", "message": f"Choose one of {', '.join(OUTCOMES)}."}],
         )
-    if amount_musd is not None and not (0 < amount_musd <= 1_000_000):
+    if amount_musd is not None and not (amount_musd.is_finite() and 0 < amount_musd <= 1_000_000):
         raise InvalidInput(
             "The amount must be above 0 and at most $1,000,000m.",
             details=[{"field": "amount_musd", "message": "Above 0, in $ millions."}],
         )
-    org_id = await _fund_org(conn, fund_id, lp_org_id)
+    org_id = await _fund_org(conn, fund_id, lp_org_id, user)
+    current = await get_status(conn, fund_id, lp_org_id)
+    if current is not None and current.interest == "not_interested":
+        raise Conflict("You passed on this LP; restore it before recording an outcome.")
     await conn.execute(
         """insert into public.match_outcomes (fund_id, org_id, lp_org_id, outcome, amount_musd,
              notes, recorded_by)
@@ -343,13 +372,16 @@ async def record_outcome(
         },
     )
     stage = "invested" if outcome == "committed" else "lp_passed"
+    changes: dict[str, Any] = {"stage": stage}
+    if outcome == "committed":
+        changes["interest"] = "pursuing"
     return await _write(
         conn,
         user,
         fund_id,
         lp_org_id,
         kind="outcome",
-        changes={"stage": stage},
+        changes=changes,
         details={"outcome": outcome, "amount_musd": str(amount_musd) if amount_musd else None},
     )
 
@@ -368,8 +400,15 @@ async def feedback(
         {"id": match_id},
     )
     row = await cur.fetchone()
-    if row is None:
+    if row is None or row[2] != user.org_id:
         raise NotFound("match", match_id)
+    comment = (comment or "").strip()[:1000] or None
+    # One opinion per person and match: a second click replaces the first (the retrain counts
+    # people, not clicks).
+    await conn.execute(
+        "delete from public.match_feedback where match_id = %(m)s and person_id = %(person)s",
+        {"m": match_id, "person": user.person_id},
+    )
     await conn.execute(
         "insert into public.match_feedback (match_id, org_id, person_id, rating, comment)"
         " values (%(m)s, %(org)s, %(person)s, %(rating)s, %(comment)s)",
@@ -378,8 +417,8 @@ async def feedback(
             "org": row[2],
             "person": user.person_id,
             "rating": rating,
-            "comment": (comment or "").strip()[:1000] or None,
-        },
+            "comment": comment,
+        },  # fmt: skip
     )
     await conn.execute(
         """insert into public.pipeline_events (org_id, fund_id, lp_org_id, actor_person_id, kind,
@@ -389,7 +428,7 @@ async def feedback(
             "f": row[0],
             "lp": row[1],
             "person": user.person_id,
-            "details": Jsonb({"rating": rating, "comment": comment or None}),
+            "details": Jsonb({"rating": rating, "comment": comment}),
         },
     )
     await insert_audit(

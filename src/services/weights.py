@@ -133,6 +133,12 @@ async def _get(conn: Conn, version: int) -> WeightsVersion:
 async def activate(conn: Conn, user: User, version: int) -> WeightsVersion:
     """Make a version the active one of its kind (a rollback is activating an older one)."""
     chosen = await _get(conn, version)
+    # Two admins activating at once take turns (the one-active-per-kind index would refuse the
+    # second with an error otherwise).
+    await conn.execute(
+        "select version from public.scoring_weights where kind = %(k)s order by version for update",
+        {"k": chosen.kind},
+    )
     await conn.execute(
         "update public.scoring_weights set is_active = false where kind = %(k)s and is_active",
         {"k": chosen.kind},

@@ -5,6 +5,9 @@
 alter table public.funds alter column strategy drop not null;
 alter table public.funds add constraint funds_published_complete
   check (status = 'draft' or (strategy is not null and target_size_musd is not null));
+-- Sizes are shares of which every cheque is measured: never zero.
+alter table public.funds add constraint funds_sizes_positive
+  check (target_size_musd > 0 and hard_cap_musd > 0);
 
 -- Freshness (PRODUCT.md): a match stays valid until its fund or LP changes. Expiring the rows
 -- here, in the same transaction as the change, means no code path can forget to.
@@ -64,6 +67,23 @@ create trigger fund_track_records_expire_matches
 create trigger lp_profiles_expire_matches after update on public.lp_profiles
   for each row execute function public.expire_lp_matches();
 
+-- A mandate vector that arrives (indexing finished) or changes (new text, new model) changes
+-- that LP's meaning-based score: expire its matches too.
+create function public.expire_lp_matches_on_vector() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if new.entity_type = 'lp_mandate' then
+    update public.fund_lp_matches set valid_until = now()
+    where lp_org_id = new.entity_id and valid_until > now();
+  end if;
+  return null;
+end
+$$;
+revoke all on function public.expire_lp_matches_on_vector() from public;
+create trigger embeddings_expire_lp_matches after insert or update of embedding
+  on public.embeddings for each row execute function public.expire_lp_matches_on_vector();
+
 create index fund_lp_matches_fund_valid on public.fund_lp_matches (fund_id, valid_until);
 
 -- The activity feed: every shortlist, stage change, dismissal, feedback and outcome, readable by
@@ -94,7 +114,7 @@ grant all on public.pipeline_events to service_role;
 create policy pipeline_events_select on public.pipeline_events for select to authenticated
   using (org_id in (select public.user_org_ids()) or (select public.is_platform_admin()));
 create policy pipeline_events_insert on public.pipeline_events for insert to authenticated
-  with check (org_id in (select public.user_writable_org_ids()));
+  with check (org_id in (select public.user_writable_org_ids()) or (select public.is_platform_admin()));
 
 -- Pitch decks: the stored PDF (at `{org_id}/{uuid}.pdf` in the storage provider), its text, and
 -- the fields proposed from it. Nothing reaches the fund until the GP confirms the proposals.

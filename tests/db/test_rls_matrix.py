@@ -254,7 +254,7 @@ TABLES = [
         },
         ("kind", "stage"),
         select=OWNERS,
-        insert=frozenset({"member"}),
+        insert=WRITERS,
         update=NOBODY,
         delete=NOBODY,
         no_grant=frozenset({"update", "delete"}),

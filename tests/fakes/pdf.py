@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 from pypdf import PdfReader, PdfWriter
 
@@ -48,10 +49,11 @@ def text_pdf(pages: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def encrypted(pdf: bytes, password: str = "secret") -> bytes:
-    """The same PDF, password-protected."""
+def encrypted(pdf: bytes, password: str = "secret", owner: str | None = None) -> bytes:
+    """The same PDF, password-protected (an empty `password` with an `owner` one only restricts
+    printing and copying: it opens without a password)."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.encrypt(password)
+    writer.encrypt(user_password=password, owner_password=owner)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -74,3 +76,28 @@ DECK = [
         "We are a PRI signatory and apply our ESG policy to every asset.",
     ],
 ]
+
+
+def bomb_pdf(megabytes: int = 80) -> bytes:
+    """A small PDF whose one content stream inflates to `megabytes` of spaces."""
+    stream = zlib.compress(b" " * (megabytes * 1024 * 1024), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + obj + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()

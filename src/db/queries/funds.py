@@ -20,7 +20,7 @@ class FundCard(BaseModel):
     id: uuid.UUID
     name: str
     status: str
-    strategy: str
+    strategy: str | None
     target_size_musd: Decimal | None
     matches: int
     shortlisted: int

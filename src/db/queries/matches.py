@@ -129,7 +129,8 @@ async def pinned_lps(conn: Conn, *, fund_id: uuid.UUID) -> list[uuid.UUID]:
            union
            select m.lp_org_id from public.fund_lp_matches m
            where m.fund_id = %(f)s
-             and exists (select 1 from public.match_feedback b where b.match_id = m.id)""",
+             and (exists (select 1 from public.match_feedback b where b.match_id = m.id)
+                  or exists (select 1 from public.pitches t where t.match_id = m.id))""",
         {"f": fund_id},
     )
     return [row[0] for row in await cur.fetchall()]
@@ -172,7 +173,8 @@ async def remove_stale(conn: Conn, *, fund_id: uuid.UUID, keep: Sequence[uuid.UU
            where m.fund_id = %(f)s and m.lp_org_id <> all(%(keep)s)
              and not exists (select 1 from public.fund_lp_status s
                              where s.fund_id = m.fund_id and s.lp_org_id = m.lp_org_id)
-             and not exists (select 1 from public.match_feedback b where b.match_id = m.id)""",
+             and not exists (select 1 from public.match_feedback b where b.match_id = m.id)
+             and not exists (select 1 from public.pitches t where t.match_id = m.id)""",
         {"f": fund_id, "keep": list(keep)},
     )
     return cur.rowcount
@@ -195,6 +197,7 @@ class MatchRow(BaseModel):
 
     id: uuid.UUID
     fund_id: uuid.UUID
+    org_id: uuid.UUID
     fund_name: str
     lp_org_id: uuid.UUID
     lp_name: str
@@ -220,17 +223,18 @@ class MatchRow(BaseModel):
     interest: str | None
     stage: str | None
     dismiss_reason: str | None
+    next_step: str | None
     notes: str | None
     last_activity_at: datetime | None
     my_rating: int | None = None
 
 
 MATCH_SELECT = """
-select m.id, m.fund_id, f.name as fund_name, m.lp_org_id, o.name as lp_name, p.lp_type,
+select m.id, m.fund_id, m.org_id, f.name as fund_name, m.lp_org_id, o.name as lp_name, p.lp_type,
   o.hq_country, p.aum_musd, m.score, m.rule_score, m.semantic_score, m.debate_score,
   m.collaborative_score, m.score_breakdown, m.explanation, m.talking_points, m.concerns,
   m.recommendation, m.confidence, m.weights_version, m.model_version, m.prompt_version,
-  m.computed_at, m.valid_until, s.interest, s.stage, s.dismiss_reason, s.notes,
+  m.computed_at, m.valid_until, s.interest, s.stage, s.dismiss_reason, s.next_step, s.notes,
   s.last_activity_at,
   (select b.rating from public.match_feedback b where b.match_id = m.id
      and b.person_id = %(person_id)s order by b.created_at desc limit 1) as my_rating

@@ -77,7 +77,7 @@ async def upload(
     file: UploadFile | None = File(None),  # noqa: B008
 ) -> Response:
     gp_user(user)
-    await funds.get(db, fund_id)
+    await funds.get(db, fund_id, user.org_id)
     try:
         data = await read_upload(request, file, limit=MAX_DECK_BYTES, kind="PDF deck")
         deck = await decks.upload(
@@ -101,7 +101,7 @@ async def _review(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    fund = await funds.get(db, fund_id)
+    fund = await funds.get(db, fund_id, user.org_id)
     deck = await decks.get(db, fund_id, deck_id)
     current = funds.to_input(fund, await list_track_records(db, fund_id=fund_id))
     rows = [

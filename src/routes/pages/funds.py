@@ -57,7 +57,9 @@ def form_to_data(form: FormData) -> dict[str, Any]:
         if c.strip()
     ]
     records = []
-    for i in range(int(str(form.get("track_rows") or TRACK_ROWS))):
+    rows = str(form.get("track_rows") or "")
+    count = min(int(rows), funds.MAX_TRACK_RECORDS + 1) if rows.isdigit() else TRACK_ROWS
+    for i in range(count):
         row = {f: str(form.get(f"track-{i}-{f}") or "").strip() for f in TRACK_FIELDS}
         if any(row.values()):
             records.append(row)
@@ -156,7 +158,7 @@ async def fund_page(
     request: Request, db: Db, user: User, fund_id: uuid.UUID, status_code: int = 200, **extra: Any
 ) -> Response:
     """The fund overview, optionally with a message (a refused action, a refused deck)."""
-    fund = await funds.get(db, fund_id)
+    fund = await funds.get(db, fund_id, user.org_id)
     context = {
         "user": user,
         "fund": fund,
@@ -181,7 +183,7 @@ async def detail(request: Request, fund_id: uuid.UUID, user: CurrentUser, db: Db
 @router.get("/funds/{fund_id}/edit", response_class=HTMLResponse)
 async def edit_page(request: Request, fund_id: uuid.UUID, user: Member, db: Db) -> Response:
     gp_user(user)
-    fund = await funds.get(db, fund_id)
+    fund = await funds.get(db, fund_id, user.org_id)
     records = await list_track_records(db, fund_id=fund_id)
     return _form(request, user, values=form_values(funds.to_input(fund, records)), fund_id=fund_id)
 

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from src.db.queries.matches import MatchRow
 from src.deps import CurrentUser, Db, IsHtmx, Member, Now
-from src.errors import DomainError, InvalidInput
+from src.errors import DomainError, InvalidInput, safe_next
 from src.routes.forms import field_errors
 from src.routes.pages.funds import gp_user
 from src.services import funds, lps, matches, pipeline
@@ -44,8 +44,8 @@ LABELS = {
 
 def _safe_back(request: Request, fallback: str) -> str:
     """Where a plain form post returns to: a same-site path from the form, else `fallback`."""
-    target = request.query_params.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else fallback
+    target = request.query_params.get("next")
+    return safe_next(target) if target else fallback
 
 
 @router.get("/funds/{fund_id}/matches", response_class=HTMLResponse)
@@ -59,10 +59,10 @@ async def fund_matches(
     min_score: Annotated[float, Query(ge=0, le=100)] = UI_MIN_SCORE,
     type: Annotated[list[LpType], Query()] = [],  # noqa: A002, B006
     dismissed: bool = False,
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page: Annotated[int, Query(ge=1, le=400)] = 1,
 ) -> Response:
     gp_user(user)
-    fund = await funds.get(db, fund_id)
+    fund = await funds.get(db, fund_id, user.org_id)
     query = MatchQuery(
         min_score=min_score,
         type=type,
@@ -321,7 +321,7 @@ async def outcome(
 async def shortlist(request: Request, fund_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
     gp_user(user)
     assert user.org_id is not None
-    fund = await funds.get(db, fund_id)
+    fund = await funds.get(db, fund_id, user.org_id)
     rows = await pipeline.outreach(db, user.org_id, fund_id=fund_id, shortlisted_only=True)
     context = {"user": user, "fund": fund, "rows": rows, "labels": LABELS}
     return templates.TemplateResponse(request, "matches/shortlist.html", context)
@@ -331,7 +331,7 @@ async def shortlist(request: Request, fund_id: uuid.UUID, user: CurrentUser, db:
 async def shortlist_csv(fund_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
     gp_user(user)
     assert user.org_id is not None
-    fund = await funds.get(db, fund_id)
+    fund = await funds.get(db, fund_id, user.org_id)
     rows = await pipeline.outreach(db, user.org_id, fund_id=fund_id, shortlisted_only=True)
 
     async def body() -> AsyncIterator[str]:
@@ -364,7 +364,8 @@ async def shortlist_csv(fund_id: uuid.UUID, user: CurrentUser, db: Db) -> Respon
             )
         yield buffer.getvalue()
 
-    name = "".join(c if c.isalnum() else "-" for c in fund.name).strip("-").lower() or "fund"
+    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in fund.name)
+    name = "-".join(part for part in name.lower().split("-") if part) or "fund"
     headers = {"Content-Disposition": f'attachment; filename="{name}-shortlist.csv"'}
     return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)
 

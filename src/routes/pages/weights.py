@@ -53,17 +53,13 @@ async def create(request: Request, user: PlatformAdmin, db: Db) -> Response:
     keys = weights.KEYS.get(kind, ())
     raw = {k: str(form.get(k) or "") for k in keys}
     try:
-        created = await weights.create(
-            db,
-            user,
-            weights.NewWeights.model_validate(
-                {
-                    "kind": kind,
-                    "weights": {k: v or None for k, v in raw.items()},
-                    "notes": str(form.get("notes") or ""),
-                }  # fmt: skip
-            ),
+        weights.check(kind, dict(raw))  # every field named, before the model sees the values
+        new = weights.NewWeights(
+            kind="rule" if kind == "rule" else "blend",
+            weights={k: float(v) for k, v in raw.items()},
+            notes=str(form.get("notes") or "")[:500],
         )
+        created = await weights.create(db, user, new)
     except DomainError as exc:
         current = {
             k: {key: f"{v.weights.get(key, 0):g}" for key in weights.KEYS[k]}

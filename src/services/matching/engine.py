@@ -132,7 +132,9 @@ async def thesis_vector(
     if row is not None:
         return [float(x) for x in row[0].strip("[]").split(",")]
     try:
-        vector = await embeddings.embed_query(fund.thesis)
+        # A stored text, embedded as the indexer embeds theses (Voyage's input_type
+        # "document"), so the stored vector does not depend on which of the two ran first.
+        vector = (await embeddings.embed_documents([fund.thesis]))[0]
     except EmbeddingUnavailable:
         logger.warning("thesis_embedding_unavailable", extra={"fund_id": str(fund.id)})
         return None
@@ -246,10 +248,12 @@ async def compute_matches(
     kept = {r["org_id"] for r in rows}
     pinned = [lp for lp in await queries.pinned_lps(conn, fund_id=fund.id) if lp not in kept]
     if pinned:
+        # LPs the organisation acted on are rescored even when they no longer pass a hard
+        # filter (their row must not stay expired); the filters they fail are recorded.
         rows += await queries.score_candidates(
             conn,
-            filters=rules.where(),
-            factors=rules.factors,
+            filters=sql.SQL("true"),
+            factors={**rules.factors, "failed": rules.failed()},
             order=order,
             params=rules.params,
             join_vectors=vector is not None,
@@ -263,7 +267,7 @@ async def compute_matches(
     await queries.upsert_matches(conn, matches)
     removed = await queries.remove_stale(conn, fund_id=fund.id, keep=[r["org_id"] for r in rows])
     # Counting what each filter excludes scans every LP again: only when nothing passed.
-    passing = int(rows[0]["passing"]) if rows else 0
+    passing = int(rows[0]["passing"]) if rows and "failed" not in rows[0] else 0
     exclusions = []
     if not passing:
         counts = await queries.exclusion_counts(conn, filters=rules.filters, params=rules.params)
@@ -326,8 +330,11 @@ def _match_row(
         {"rule": rule_score, "semantic": semantic, "debate": None, "collaborative": None},
         blend_w.weights,
     )
-    label = label_for(score)
+    failed = [HARD_FILTER_LABELS[name] for name in row.get("failed") or []]
+    label = "avoid" if failed else label_for(score)
     explanation, points, concerns = compose(fund, candidate, entries, score, label)
+    if failed:
+        concerns = [f"No longer passes the hard filters: {'; '.join(failed)}."] + concerns[:4]
     return {
         "fund_id": fund.id,
         "org_id": fund.org_id,
@@ -342,6 +349,7 @@ def _match_row(
             "blend_weights_version": blend_w.version,
             "blend": {k: v for k, v in blend_w.weights.items() if k in ("rule", "semantic")},
             "embedding_model": fund.model if fund.thesis_vector is not None else None,
+            "excluded_by": failed,
         },
         "explanation": explanation,
         "talking_points": points,

@@ -106,7 +106,7 @@ def factor_facts(fund: FundFacts, c: Candidate, factor: str) -> list[str]:
                 f" this fund targets {money(fund.target_size_musd)}."
             )
         check = _typical_check(c)
-        if check:
+        if check and fund.target_size_musd > 0:
             share = check / fund.target_size_musd * 100
             facts.append(f"Typical cheque about {money(check)}, {share:.1f}% of the fund.")
         return facts or [f"{c.name} has no size ranges on record."]
@@ -169,7 +169,8 @@ def blend(components: dict[str, float | None], weights: dict[str, float]) -> flo
     present = {k: v for k, v in components.items() if v is not None and weights.get(k)}
     total_weight = sum(weights[k] for k in present)
     if not total_weight:
-        return 0.0
+        # Only components weighted 0 are known: the rule score is the best estimate there is.
+        return round(float(components.get("rule") or 0.0), 2)
     return round(sum(weights[k] * float(v) for k, v in present.items()) / total_weight, 2)
 
 
@@ -222,7 +223,7 @@ def compose(
     for e in missing:
         concerns.append(f"No data for {e['label'].lower()}: {e['facts'][-1]}")
     check = _typical_check(c)
-    if check and check / fund.target_size_musd < CHECK_SHARE_IDEAL[0]:
+    if check and fund.target_size_musd > 0 and check / fund.target_size_musd < CHECK_SHARE_IDEAL[0]:
         concerns.append(f"A typical {money(check)} cheque would be under 1% of the fund.")
     if c.data_quality_score < 0.6:
         concerns.append(

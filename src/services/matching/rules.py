@@ -99,6 +99,15 @@ class Rules:
         """All hard filters AND-ed (optionally minus one)."""
         return sql.SQL(" and ").join(c for n, c in self.filters.items() if n != without)
 
+    def failed(self) -> sql.Composable:
+        """The names of the hard filters an LP fails, as a text array (empty when it passes)."""
+        return sql.SQL("array_remove(array[{}]::text[], null)").format(
+            sql.SQL(", ").join(
+                sql.SQL("case when not ({}) then {} end").format(c, sql.Literal(n))
+                for n, c in self.filters.items()
+            )
+        )
+
 
 def _f(expr: str) -> sql.Composable:
     return sql.SQL(expr)
@@ -117,9 +126,10 @@ def build_rules(fund: FundFacts) -> Rules:
     rules.filters = {
         "active": _f("p.is_active"),
         "strategy": _f("(cardinality(p.strategies) = 0 or p.strategies && %(strategies)s::text[])"),
+        # A fund with no geography, or a global one, shares a geography with every LP.
         "geography": _f(
             "(cardinality(p.geographies) = 0 or p.geographies && %(geographies)s::text[])"
-            if fund.geographies
+            if fund.geographies and "global" not in fund.geographies
             else "true"
         ),
         "fund_size": _f(
@@ -166,6 +176,7 @@ def _size() -> sql.Composable:
     # runs for every LP.
     centrality = """(case
         when p.fund_size_min_musd > 0 and p.fund_size_max_musd > p.fund_size_min_musd
+        and %(target)s::float8 > 0
         then greatest(0.0, least(100.0, 100.0 * (1 - abs(2 * ln(%(target)s::float8
              / p.fund_size_min_musd::float8) / ln(p.fund_size_max_musd::float8
              / p.fund_size_min_musd::float8) - 1))))
@@ -174,7 +185,7 @@ def _size() -> sql.Composable:
     share = """((case when p.check_size_min_musd > 0 and p.check_size_max_musd > 0
         then sqrt(p.check_size_min_musd::float8 * p.check_size_max_musd::float8)
         else coalesce(p.check_size_max_musd, p.check_size_min_musd)::float8 end)
-        / %(target)s::float8)"""
+        / nullif(%(target)s::float8, 0))"""
     lo, hi, ceiling = CHECK_SHARE_IDEAL[0], CHECK_SHARE_IDEAL[1], CHECK_SHARE_CEILING
     cheque = f"""(case when {share} is null then null::float8
         when {share} < {lo} then 100.0 * {share} / {lo}

@@ -339,3 +339,19 @@ async def test_a_viewer_reads_matches_but_cannot_generate(client, service, membe
     refused = await api(client, "POST", "/api/v1/matches/generate", json={"fund_id": fund["id"]})
     assert refused.status_code == 403
     assert datetime.now(UTC)  # the clock is real time in these tests
+
+
+async def test_a_new_mandate_vector_expires_that_lps_matches(client, service, member):
+    mine, other = lp(service), lp(service)
+    await sign_in(client, member["email"])
+    fund = await create_fund(client)
+    await generate(client, fund["id"])
+    f.make_embedding(service, entity_id=mine, model=f.unique("model"))
+    rows = dict(
+        service.execute(
+            "select lp_org_id, valid_until <= now() from fund_lp_matches where fund_id = %s"
+            " and lp_org_id = any(%s)",
+            (fund["id"], [mine, other]),
+        ).fetchall()
+    )
+    assert rows == {mine: True, other: False}

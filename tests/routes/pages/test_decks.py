@@ -128,7 +128,7 @@ async def test_an_invalid_edit_on_the_confirm_screen_keeps_it_and_changes_nothin
         },  # fmt: skip
     )
     assert bad.status_code == 422 and 'value="-3"' in bad.text
-    assert "greater than 0" in bad.text
+    assert "greater than or equal to 0.01" in bad.text
     assert service.execute(
         "select target_size_musd from funds where id = %s", (gp["fund"],)
     ).fetchone() == (None,)

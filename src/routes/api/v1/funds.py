@@ -60,7 +60,7 @@ async def create_fund(
 @router.get("/{fund_id}")
 async def get_fund(fund_id: uuid.UUID, user: CurrentUser, db: Db) -> FundOut:
     """One fund of the organisation."""
-    return await _out(db, await funds.get(db, fund_id))
+    return await _out(db, await funds.get(db, fund_id, user.org_id))
 
 
 @router.patch("/{fund_id}")
@@ -73,7 +73,7 @@ async def update_fund(
     changes: dict[str, Any] = Body(..., examples=[{"status": "raising"}]),  # noqa: B008
 ) -> FundOut:
     """Change some fields; the rest keep their values. A change expires the fund's matches."""
-    current = await funds.get(db, fund_id)
+    current = await funds.get(db, fund_id, user.org_id)
     records = await list_track_records(db, fund_id=fund_id)
     merged = {**funds.to_input(current, records), **changes}
     fund = await funds.update(db, user, fund_id, funds.parse(merged))
@@ -90,7 +90,7 @@ async def upload_deck(
     file: UploadFile | None = File(None),  # noqa: B008
 ) -> Deck:
     """Upload a PDF deck (≤ 25 MB); returns the fields proposed from it. The fund is unchanged."""
-    await funds.get(db, fund_id)
+    await funds.get(db, fund_id, user.org_id)
     data = await read_upload(request, file, limit=MAX_DECK_BYTES, kind="PDF deck")
     return await decks.upload(
         db, user, storage, fund_id, (file.filename if file else None) or "deck.pdf", data
