@@ -33,20 +33,7 @@ def text_pdf(pages: list[list[str]]) -> bytes:
         )
         stream = body.encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + obj + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return out.getvalue()
+    return _write(objects)
 
 
 def encrypted(pdf: bytes, password: str = "secret", owner: str | None = None) -> bytes:
@@ -87,6 +74,11 @@ def bomb_pdf(megabytes: int = 80) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
+    return _write(objects)
+
+
+def _write(objects: list[bytes]) -> bytes:
+    """Numbered objects, the cross-reference table and the trailer (object 1 is the root)."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
