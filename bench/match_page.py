@@ -95,6 +95,11 @@ async def run(base: str, fund: str, users: int, seconds: float, think: float) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument(
+        "--url",
+        help="load an app already running there (e.g. `uvicorn src.main:app --workers 2`)"
+        " instead of starting one in this process",
+    )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument(
@@ -118,6 +123,9 @@ def main() -> None:
         log_level="WARNING",
         demo_market=False,
     )
+    if args.url:
+        asyncio.run(run(args.url, str(row[0]), args.users, args.seconds, args.think))
+        return
     with serve(create_app(settings), lifespan="on") as base:
         asyncio.run(run(base, str(row[0]), args.users, args.seconds, args.think))
 
