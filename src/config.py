@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     supabase_jwt_secret: SecretStr | None = None
     openrouter_api_key: SecretStr | None = None
     openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    # Pinned model versions (not "-latest") so analyses stay reproducible.
+    llm_model_main: str = "anthropic/claude-sonnet-4.5"
+    llm_model_fast: str = "anthropic/claude-haiku-4.5"
+    llm_timeout_seconds: float = Field(default=60, gt=0, le=600)
+    llm_max_attempts: int = Field(default=4, ge=1, le=10)
+    llm_concurrency: int = Field(default=10, ge=1, le=200)
+    llm_calls_per_minute: int = Field(default=60, ge=1, le=10_000)
+    llm_daily_budget_usd: float = Field(default=100, ge=0)
     voyage_api_key: SecretStr | None = None
     voyage_model: str = "voyage-finance-2"
     voyage_base_url: str | None = None

@@ -1,0 +1,77 @@
+"""LLM calls recorded in `llm_calls`, today's spend read from it, and the budget alert."""
+
+from __future__ import annotations
+
+from psycopg.types.json import Jsonb
+
+from src.agents.llm import CallRecord
+from src.db.tenancy import Pool, service_transaction
+
+BUDGET_ALERT = "llm_daily_budget"
+
+
+class DbCallLog:
+    """The app's and the batch jobs' record of every call to the LLM provider."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    async def record(self, call: CallRecord) -> None:
+        """Store one call (its own short transaction: a failed request keeps its cost)."""
+        c = call.context
+        async with service_transaction(self.pool) as conn:
+            await conn.execute(
+                """insert into public.llm_calls (org_id, agent, model, prompt_name, prompt_version,
+                     input_tokens, output_tokens, cost_usd, latency_ms, status, error, debate_id,
+                     batch_run_id)
+                   values (%(org)s, %(agent)s, %(model)s, %(prompt)s, %(version)s, %(tin)s,
+                     %(tout)s, %(cost)s, %(latency)s, %(status)s, %(error)s, %(debate)s,
+                     %(batch)s)""",
+                {
+                    "org": c.org_id,
+                    "agent": c.agent,
+                    "model": call.model,
+                    "prompt": c.prompt_name,
+                    "version": c.prompt_version,
+                    "tin": call.input_tokens,
+                    "tout": call.output_tokens,
+                    "cost": call.cost_usd,
+                    "latency": call.latency_ms,
+                    "status": call.status,
+                    "error": (call.error or "")[:500] or None,
+                    "debate": c.debate_id,
+                    "batch": c.batch_run_id,
+                },  # fmt: skip
+            )
+
+    async def spent_today(self) -> float:
+        """USD spent since midnight UTC."""
+        async with service_transaction(self.pool) as conn:
+            cur = await conn.execute(
+                "select coalesce(sum(cost_usd), 0)::float8 from public.llm_calls"
+                " where created_at >= date_trunc('day', now() at time zone 'utc')"
+                " at time zone 'utc'"
+            )
+            row = await cur.fetchone()
+        return float(row[0]) if row else 0.0
+
+    async def budget_exhausted(self, spent: float, budget: float) -> None:
+        """One critical alert per UTC day (the lock makes two racing callers write one row)."""
+        async with service_transaction(self.pool) as conn:
+            await conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (BUDGET_ALERT,))
+            cur = await conn.execute(
+                "select 1 from public.alerts where kind = %(k)s"
+                " and created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'",
+                {"k": BUDGET_ALERT},
+            )
+            if await cur.fetchone() is None:
+                await conn.execute(
+                    "insert into public.alerts (kind, severity, message, details)"
+                    " values (%(k)s, 'critical', %(m)s, %(d)s)",
+                    {
+                        "k": BUDGET_ALERT,
+                        "m": f"LLM spend reached the daily budget (${spent:.2f} of ${budget:g});"
+                        " analyses run offline until midnight UTC.",
+                        "d": Jsonb({"spent_usd": round(spent, 4), "budget_usd": budget}),
+                    },
+                )
