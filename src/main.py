@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from src.agents.call_log import build_llm
 from src.agents.embed import Progress, embed_pending
 from src.agents.embeddings import build_embeddings
 from src.auth.sessions import CookieSpec
@@ -34,6 +35,7 @@ from src.middleware.unhandled import UnhandledErrorMiddleware
 from src.monitoring.providers import ProviderRegistry
 from src.routes import health
 from src.routes.api.v1 import auth as auth_api
+from src.routes.api.v1 import debates as debates_api
 from src.routes.api.v1 import funds as funds_api
 from src.routes.api.v1 import imports as imports_api
 from src.routes.api.v1 import lps as lps_api
@@ -76,6 +78,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         voyage_base_url=settings.voyage_base_url,
     )
     app.state.storage = build_storage(settings)
+    app.state.llm = build_llm(settings, pool)
     app.state.indexing = Progress()
     indexing = None
     if settings.app_env == "development" and target.embedded is not None:
@@ -91,6 +94,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if indexing is not None:
             indexing.cancel()
         await app.state.storage.aclose()
+        if app.state.llm is not None:
+            await app.state.llm.aclose()
         await pool.close()
         if target.embedded is not None:
             # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.
@@ -120,6 +125,7 @@ ROUTERS = (
     funds_api.router,
     matches_api.router,
     weights_api.router,
+    debates_api.router,
 )
 
 

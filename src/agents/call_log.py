@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
-from src.agents.llm import CallRecord
+from src.agents.llm import CallRecord, LlmClient, LlmSettings
+from src.config import Settings
 from src.db.tenancy import Pool, service_transaction
 
 BUDGET_ALERT = "llm_daily_budget"
@@ -75,3 +76,23 @@ class DbCallLog:
                         "d": Jsonb({"spent_usd": round(spent, 4), "budget_usd": budget}),
                     },
                 )
+
+
+def build_llm(settings: Settings, pool: Pool) -> LlmClient | None:
+    """The app's LLM client when OpenRouter is configured; None = the offline analyst."""
+    if settings.openrouter_api_key is None:
+        return None
+    return LlmClient(
+        LlmSettings(
+            api_key=settings.openrouter_api_key.get_secret_value(),
+            base_url=settings.openrouter_base_url,
+            models={"main": settings.llm_model_main, "fast": settings.llm_model_fast},
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_attempts=settings.llm_max_attempts,
+            concurrency=settings.llm_concurrency,
+            calls_per_minute=settings.llm_calls_per_minute,
+            daily_budget_usd=settings.llm_daily_budget_usd,
+            referer=settings.public_url,
+        ),
+        DbCallLog(pool),
+    )

@@ -31,6 +31,8 @@ SIGN_IN_LIMIT = "10/minute"
 LP_API_LIMIT = "100/minute"
 # Per signed-in user (the seed's "match generation 10/min").
 MATCH_GENERATE_LIMIT = "10/minute"
+# Per signed-in user: starting full analyses (each one is several LLM calls).
+DEBATE_LIMIT = "10/minute"
 
 
 def user_or_ip(request: Request) -> str:

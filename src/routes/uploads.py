@@ -1,4 +1,4 @@
-"""What the import page and the import API share: reading an upload, starting a run."""
+"""Long work that pages and the API share: reading uploads, running imports and debates."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
+from src.agents.llm import LlmClient
 from src.auth.tokens import Principal
-from src.db.tenancy import user_transaction
+from src.db.tenancy import service_transaction, user_transaction
 from src.errors import InvalidInput
-from src.services import imports
+from src.services import debates, imports
 from src.services.import_rules import MAX_BYTES
+from src.services.users import User
 
 CHUNK = 1024 * 1024
 
@@ -54,3 +56,24 @@ def run_import_later(
 ) -> None:
     """Run the import after the response (and its committed transaction); the page polls."""
     tasks.add_task(imports.run, lambda: user_transaction(pool, principal), import_id)
+
+
+def run_debate_later(
+    tasks: BackgroundTasks,
+    pool: AsyncConnectionPool[AsyncConnection[TupleRow]],
+    principal: Principal,
+    user: User,
+    debate_id: uuid.UUID,
+    match_id: uuid.UUID,
+    llm: LlmClient | None,
+) -> None:
+    """Run a started debate after the response (and its committed transaction); pages poll."""
+    tasks.add_task(
+        debates.run,
+        lambda: user_transaction(pool, principal),
+        lambda: service_transaction(pool),
+        user,
+        debate_id,
+        match_id,
+        llm,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,8 @@ class OpenRouterState:
     key: str = "sk-or-test"
     script: list[Step] = field(default_factory=list)
     default: Step = field(default_factory=Step)
+    # When set, decides each reply from the request body (for parallel callers).
+    responder: Callable[[dict[str, Any]], Step] | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -44,7 +47,10 @@ def openrouter_app(state: OpenRouterState) -> FastAPI:
             return JSONResponse({"error": {"code": 401, "message": "No auth credentials"}}, 401)
         body = await request.json()
         state.requests.append(body)
-        step = state.script.pop(0) if state.script else state.default
+        if state.responder is not None:
+            step = state.responder(body)
+        else:
+            step = state.script.pop(0) if state.script else state.default
         state.in_flight += 1
         state.max_in_flight = max(state.max_in_flight, state.in_flight)
         try:

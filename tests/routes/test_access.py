@@ -40,7 +40,7 @@ PLATFORM_ONLY = (
 OWN_ACCOUNT = {("POST", "/profile/name"), ("POST", "/profile/password"), ("PATCH", "/api/v1/users/me"),
                ("POST", "/api/v1/auth/logout")}  # fmt: skip
 COUNTED = ("organizations", "people", "employment", "invitations", "audit_log", "outbox", "funds",
-           "fund_track_records", "fund_lp_matches", "fund_lp_status", "match_feedback", "fund_decks",
+           "fund_track_records", "fund_lp_matches", "fund_lp_status", "match_feedback", "fund_decks", "agent_debates",
            "match_outcomes", "pipeline_events", "embeddings")  # fmt: skip
 
 
@@ -95,6 +95,7 @@ def tenants(service):
             ).fetchone()[0],
             "match": f.make_match(service, fund_id=fund, lp_org_id=lp),
             "deck": f.make_deck(service, fund_id=fund),
+            "debate": f.make_debate(service, fund_id=fund, lp_org_id=lp, status="completed"),
             "lp": lp,
         }
         f.make_status(service, fund_id=fund, lp_org_id=lp, interest="not_interested",
@@ -184,6 +185,10 @@ CROSS_TENANT = [
     ("POST", "/funds/{fund}/decks/{deck}/discard"),
     ("POST", "/api/v1/funds/{fund}/upload-deck"),
     ("POST", "/api/v1/funds/{fund}/decks/{deck}/confirm"),
+    ("POST", "/matches/{match}/debate"),
+    ("GET", "/matches/{match}/debate"),
+    ("POST", "/api/v1/matches/{match}/debate"),
+    ("GET", "/api/v1/debates/{debate}"),
     ("GET", "/api/v1/matches/{match}"),
     ("PATCH", "/api/v1/matches/{match}"),
 ]
@@ -229,7 +234,7 @@ async def test_another_orgs_objects_are_404_and_leak_nothing(
     await sign_in(client, tenants["a"]["admin"])
     b = tenants["b"]
     ids = {"{invitation}": b["invitation"], "{member}": b["member_person"], "{fund}": b["fund"],
-           "{match}": b["match"], "{deck}": b["deck"]}  # fmt: skip
+           "{match}": b["match"], "{deck}": b["deck"], "{debate}": b["debate"]}  # fmt: skip
     url = path
     for placeholder, value in ids.items():
         url = url.replace(placeholder, str(value))
@@ -261,7 +266,8 @@ def test_every_route_with_an_id_is_covered_by_the_cross_tenant_test(app):
         "fund": "{fund_id}",
         "match": "{match_id}",
         "deck": "{deck_id}",
+        "debate": "{debate_id}",
     }
-    covered = {(m, re.sub(r"\{(invitation|member|fund|match|deck)\}", lambda x: names[x.group(1)], p))
+    covered = {(m, re.sub(r"\{(invitation|member|fund|match|deck|debate)\}", lambda x: names[x.group(1)], p))
                for m, p in CROSS_TENANT}  # fmt: skip
     assert with_ids <= covered, with_ids - covered

@@ -151,7 +151,10 @@ on conflict (fund_id, lp_org_id) do update set
   concerns = excluded.concerns, recommendation = excluded.recommendation,
   confidence = excluded.confidence, weights_version = excluded.weights_version,
   model_version = excluded.model_version, prompt_version = excluded.prompt_version,
-  computed_at = excluded.computed_at, valid_until = excluded.valid_until
+  computed_at = excluded.computed_at, valid_until = excluded.valid_until, debate_score = null
+-- A debate's outcome stands until the match is invalidated (its fund or LP changed, or new
+-- weights): a still-valid debated match is not overwritten by rule scores.
+where fund_lp_matches.debate_score is null or fund_lp_matches.valid_until <= now()
 """
 
 

@@ -13,15 +13,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from src.db.queries.matches import MatchRow
-from src.deps import CurrentUser, Db, IsHtmx, Member, Now
-from src.errors import DomainError, InvalidInput, safe_next
+from src.db.tenancy import service_transaction
+from src.deps import CurrentUser, Db, IsHtmx, Member, Now, PoolDep, SignedIn
+from src.errors import Conflict, DomainError, InvalidInput, NotFound, safe_next
+from src.middleware.rate_limit import DEBATE_LIMIT, limiter, user_or_ip
 from src.routes.forms import field_errors
 from src.routes.pages.funds import gp_user
-from src.services import funds, lps, matches, pipeline
+from src.routes.uploads import run_debate_later
+from src.services import debates, funds, lps, matches, pipeline
 from src.services.lps import LpType
 from src.services.matches import MatchQuery
 from src.services.taxonomy import LP_TYPE_LABELS, REGION_LABELS, STRATEGY_LABELS
@@ -159,6 +162,57 @@ async def gone(match_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
     return HTMLResponse(status_code=204)
 
 
+async def _debate_fragment(
+    request: Request, db: Db, user: User, match_id: uuid.UUID, **extra: Any
+) -> Response:
+    try:
+        view = await debates.latest(db, user, match_id)
+    except NotFound:
+        fund_id = await debates.hidden_for_review(db, user, match_id)
+        if fund_id is None:
+            raise
+        # A deal breaker hid the match while the page watched: back to the fund's matches.
+        target = f"/funds/{fund_id}/matches?under_review=1"
+        return HTMLResponse("", headers={"HX-Redirect": target})
+    context = {"user": user, "match_id": match_id, "debate": view, **extra}
+    response = templates.TemplateResponse(request, "matches/_debate.html", context)
+    if view is not None and view.status != "running" and request.query_params.get("poll"):
+        response.headers["HX-Refresh"] = "true"  # the match's score and reasons changed
+    return response
+
+
+@router.post("/matches/{match_id}/debate", response_class=HTMLResponse)
+@limiter.limit(DEBATE_LIMIT, key_func=user_or_ip)
+async def start_debate(
+    request: Request,
+    match_id: uuid.UUID,
+    user: Member,
+    db: Db,
+    tasks: BackgroundTasks,
+    pool: PoolDep,
+    principal: SignedIn,
+    htmx: IsHtmx,
+) -> Response:
+    try:
+        debate_id = await debates.start(db, user, match_id, lambda: service_transaction(pool))
+    except Conflict as exc:
+        if htmx:
+            return await _debate_fragment(request, db, user, match_id, error=exc.message)
+        raise
+    run_debate_later(tasks, pool, principal, user, debate_id, match_id, request.app.state.llm)
+    if htmx:
+        return await _debate_fragment(request, db, user, match_id)
+    return RedirectResponse(f"/matches/{match_id}", status_code=303)
+
+
+@router.get("/matches/{match_id}/debate", response_class=HTMLResponse)
+async def debate_state(
+    request: Request, match_id: uuid.UUID, user: CurrentUser, db: Db
+) -> Response:
+    """The latest debate of a match (polled while it runs)."""
+    return await _debate_fragment(request, db, user, match_id)
+
+
 @router.get("/matches/{match_id}/why", response_class=HTMLResponse)
 async def why(request: Request, match_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
     """The factor bars of one match (loaded when a card's "why this match?" opens)."""
@@ -220,7 +274,10 @@ async def _detail(
 ) -> Response:
     match = await matches.get(db, user, match_id)
     lp = await lps.get_lp_page(db, match.lp_org_id)
+    debate = await debates.latest(db, user, match_id)
     context = {
+        "debate": debate,
+        "match_id": match_id,
         "user": user,
         "m": match,
         "lp": lp,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from src.db.queries.matches import MatchRow
-from src.deps import CurrentUser, Db, Member, Now
-from src.middleware.rate_limit import MATCH_GENERATE_LIMIT, limiter, user_or_ip
-from src.services import matches, pipeline
+from src.db.tenancy import service_transaction
+from src.deps import CurrentUser, Db, Member, Now, PoolDep, SignedIn
+from src.middleware.rate_limit import DEBATE_LIMIT, MATCH_GENERATE_LIMIT, limiter, user_or_ip
+from src.routes.uploads import run_debate_later
+from src.services import debates, matches, pipeline
 from src.services.matches import GenerateRequest, MatchList, MatchQuery
 
 router = APIRouter(prefix="/api/v1/matches", tags=["matches"])
@@ -75,3 +77,29 @@ async def change_match(match_id: uuid.UUID, body: MatchChange, user: Member, db:
     if body.notes is not None:
         await pipeline.set_notes(db, user, fund, lp, body.notes, body.next_step)
     return await matches.get(db, user, match_id)
+
+
+class DebateStarted(BaseModel):
+    """A debate that runs after this response; poll `poll` for its state."""
+
+    debate_id: uuid.UUID
+    status: str = "running"
+    poll: str
+
+
+@router.post("/{match_id}/debate", status_code=202)
+@limiter.limit(DEBATE_LIMIT, key_func=user_or_ip)
+async def start_debate(
+    request: Request,
+    response: Response,
+    match_id: uuid.UUID,
+    user: Member,
+    db: Db,
+    tasks: BackgroundTasks,
+    pool: PoolDep,
+    principal: SignedIn,
+) -> DebateStarted:
+    """Run the bull/bear debate for a match (LLM when configured, else offline analysis)."""
+    debate_id = await debates.start(db, user, match_id, lambda: service_transaction(pool))
+    run_debate_later(tasks, pool, principal, user, debate_id, match_id, request.app.state.llm)
+    return DebateStarted(debate_id=debate_id, poll=f"/api/v1/debates/{debate_id}")

@@ -1,0 +1,303 @@
+"""Full analysis of a match: start a debate, run it off the request, store every round, escalate.
+
+Starting records a `running` debate and returns at once; the debate runs after the response
+(LLM calls take seconds to minutes and must never hold a database transaction open), then one
+transaction stores every turn (with tokens and cost), finishes the debate, files an escalation
+when one is due, and writes the outcome to the match: the debate score blended with the other
+components, the label, confidence, explanation, talking points and concerns, with the model and
+prompt versions. A deal breaker hides the match from the GP until a reviewer decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow, class_row
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel
+
+from src.agents import debate as agents
+from src.agents.debate import DebateFacts, DebateResult, Factor
+from src.agents.llm import CallContext, LlmClient
+from src.db.queries import matches as match_queries
+from src.db.queries.users import insert_audit
+from src.errors import Conflict, NotFound
+from src.services import matches
+from src.services.matching.explain import blend, label_for
+from src.services.users import User
+
+logger = logging.getLogger(__name__)
+Conn = AsyncConnection[TupleRow]
+Transaction = Callable[[], AbstractAsyncContextManager[Conn]]
+ANALYSIS_LABELS = {"llm": "AI analysis", "offline": "offline analysis"}
+
+
+class DebateMessage(BaseModel):
+    """One agent's output in one round."""
+
+    round: int
+    agent: str
+    score: Decimal | None
+    content: dict[str, Any]
+
+
+class DebateView(BaseModel):
+    """A debate with its transcript and escalation, as the match page and the API show it."""
+
+    id: uuid.UUID
+    match_id: uuid.UUID | None
+    status: str
+    rounds: int
+    bull_score: Decimal | None
+    bear_score: Decimal | None
+    final_score: Decimal | None
+    confidence: Decimal | None
+    model_version: str | None
+    prompt_version: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    escalation_kind: str | None = None
+    escalation_status: str | None = None
+    messages: list[DebateMessage] = []
+
+
+async def start(conn: Conn, user: User, match_id: uuid.UUID, service: Transaction) -> uuid.UUID:
+    """Record a running debate for the match (one at a time per match).
+
+    The user's transaction proves access; the debate is written on the service path (debates
+    are the agents' records: the GP reads them, only the system writes them).
+    """
+    match = await matches.get(conn, user, match_id)
+    cur = await conn.execute(
+        "select id from public.agent_debates where fund_id = %(f)s and lp_org_id = %(lp)s"
+        " and status = 'running' and started_at > now() - interval '15 minutes'",
+        {"f": match.fund_id, "lp": match.lp_org_id},
+    )
+    if await cur.fetchone() is not None:
+        raise Conflict("A full analysis of this match is already running.")
+    async with service() as system:
+        cur = await system.execute(
+            "insert into public.agent_debates (fund_id, org_id, lp_org_id)"
+            " values (%(f)s, %(o)s, %(lp)s) returning id",
+            {"f": match.fund_id, "o": match.org_id, "lp": match.lp_org_id},
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    await insert_audit(
+        conn, action="debate.started", org_id=match.org_id, entity_type="match",
+        entity_id=match_id, details={"debate_id": str(row[0])},
+    )  # fmt: skip
+    return uuid.UUID(str(row[0]))
+
+
+def facts_for(match: match_queries.MatchRow, data_quality: float | None) -> DebateFacts:
+    """What the analysts may see of a match: its factors and their facts, no personal data."""
+    breakdown = match.score_breakdown
+    return DebateFacts(
+        fund_name=match.fund_name,
+        fund_strategy=None,
+        lp_name=match.lp_name,
+        lp_type=match.lp_type,
+        rule_score=float(match.rule_score or match.score),
+        confidence=float(match.confidence or 0.5),
+        factors=[
+            Factor(label=f["label"], score=f["score"], no_data=f["no_data"], facts=f["facts"])
+            for f in breakdown.get("factors", [])
+        ],
+        excluded_by=list(breakdown.get("excluded_by") or []),
+        data_quality=data_quality,
+    )
+
+
+async def run(
+    transaction: Transaction,
+    service: Transaction,
+    user: User,
+    debate_id: uuid.UUID,
+    match_id: uuid.UUID,
+    llm: LlmClient | None,
+) -> None:
+    """Run a started debate and store its outcome (called after the response is sent)."""
+    try:
+        async with transaction() as conn:
+            match = await matches.get(conn, user, match_id)
+            cur = await conn.execute(
+                "select data_quality_score::float8 from public.lp_profiles where org_id = %(lp)s",
+                {"lp": match.lp_org_id},
+            )
+            quality = await cur.fetchone()
+        facts = facts_for(match, quality[0] if quality else None)
+        context = CallContext(
+            agent="debate", prompt_name="debate", prompt_version=agents.prompt_version(),
+            org_id=match.org_id, debate_id=debate_id,
+        )  # fmt: skip
+        result = await agents.debate(facts, llm=llm, context=context, label=label_for)
+        async with service() as conn:
+            await _store(conn, debate_id, match, result)
+    except Exception:
+        logger.exception("debate_failed", extra={"debate_id": str(debate_id)})
+        async with service() as conn:
+            await conn.execute(
+                "update public.agent_debates set status = 'failed', completed_at = now()"
+                " where id = %(d)s and status = 'running'",
+                {"d": debate_id},
+            )
+
+
+async def _store(
+    conn: Conn, debate_id: uuid.UUID, match: match_queries.MatchRow, result: DebateResult
+) -> None:
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            "insert into public.agent_debate_messages (debate_id, org_id, round, agent, score,"
+            " content) values (%(d)s, %(o)s, %(r)s, %(a)s, %(s)s, %(c)s)",
+            [
+                {
+                    "d": debate_id,
+                    "o": match.org_id,
+                    "r": t.round,
+                    "a": t.agent,
+                    "s": t.score,
+                    "c": Jsonb(
+                        {
+                            **t.output,
+                            "model": t.model,
+                            "input_tokens": t.input_tokens,
+                            "output_tokens": t.output_tokens,
+                            "cost_usd": t.cost_usd,
+                        }
+                    ),
+                }
+                for t in result.turns
+            ],  # fmt: skip
+        )
+    synthesis = result.synthesis
+    escalated = result.escalation is not None
+    await conn.execute(
+        """update public.agent_debates set status = %(s)s, rounds = %(r)s, bull_score = %(b)s,
+             bear_score = %(e)s, final_score = %(f)s, confidence = %(c)s, model_version = %(m)s,
+             prompt_version = %(p)s, completed_at = now() where id = %(d)s""",
+        {
+            "s": "escalated" if escalated else "completed",
+            "r": result.rounds,
+            "b": result.bull.score,
+            "e": result.bear.score,
+            "f": synthesis.score,
+            "c": synthesis.confidence,
+            "m": result.model,
+            "p": result.prompt_version,
+            "d": debate_id,
+        },  # fmt: skip
+    )
+    if result.escalation is not None:
+        await conn.execute(
+            "insert into public.agent_escalations (debate_id, org_id, kind, priority)"
+            " values (%(d)s, %(o)s, %(k)s, %(p)s)",
+            {
+                "d": debate_id,
+                "o": match.org_id,
+                "k": result.escalation.kind,
+                "p": result.escalation.priority,
+            },  # fmt: skip
+        )
+    weights = await match_queries.active_weights(conn, "blend")
+    components = {
+        "rule": float(match.rule_score) if match.rule_score is not None else None,
+        "semantic": float(match.semantic_score) if match.semantic_score is not None else None,
+        "debate": synthesis.score,
+        "collaborative": None,
+    }
+    score = blend(components, weights.weights if weights else {"debate": 100})
+    label = "avoid" if result.bear.hard_exclusion else synthesis.recommendation
+    kind = ANALYSIS_LABELS[result.analysis]
+    await conn.execute(
+        """update public.fund_lp_matches set debate_score = %(d)s, score = %(s)s,
+             recommendation = %(l)s, confidence = %(c)s, explanation = %(x)s,
+             talking_points = %(t)s, concerns = %(n)s, model_version = %(m)s,
+             prompt_version = %(p)s, is_hidden = %(h)s,
+             score_breakdown = score_breakdown || %(b)s
+           where id = %(id)s""",
+        {
+            "d": synthesis.score,
+            "s": score,
+            "l": label,
+            "c": synthesis.confidence,
+            "x": synthesis.explanation,
+            "t": synthesis.talking_points[:5],
+            "n": synthesis.concerns[:5],
+            "m": result.model,
+            "p": result.prompt_version,
+            "h": result.escalation is not None and result.escalation.kind == "deal_breaker",
+            "b": Jsonb(
+                {
+                    "analysis": kind,
+                    "debate_id": str(debate_id),
+                    "fallback_reason": result.fallback_reason,
+                }
+            ),
+            "id": match.id,
+        },  # fmt: skip
+    )
+
+
+async def latest(conn: Conn, user: User, match_id: uuid.UUID) -> DebateView | None:
+    """The match's most recent debate with its transcript."""
+    match = await matches.get(conn, user, match_id)
+    return await _view(conn, "d.fund_id = %(f)s and d.lp_org_id = %(lp)s",
+                       {"f": match.fund_id, "lp": match.lp_org_id, "m": match_id})  # fmt: skip
+
+
+async def get(conn: Conn, user: User, debate_id: uuid.UUID) -> DebateView:
+    """One debate of the user's organisation (also when its match is hidden for review)."""
+    view = await _view(conn, "d.id = %(d)s and d.org_id = %(o)s",
+                       {"d": debate_id, "o": user.org_id, "m": None})  # fmt: skip
+    if view is None:
+        raise NotFound("debate", debate_id)
+    return view
+
+
+async def hidden_for_review(conn: Conn, user: User, match_id: uuid.UUID) -> uuid.UUID | None:
+    """The fund of a match that a deal breaker hid (None when it is not hidden or not ours)."""
+    cur = await conn.execute(
+        "select fund_id from public.fund_lp_matches where id = %(m)s and org_id = %(o)s"
+        " and is_hidden",
+        {"m": match_id, "o": user.org_id},
+    )
+    row = await cur.fetchone()
+    return row[0] if row else None
+
+
+async def _view(conn: Conn, where: str, params: dict[str, Any]) -> DebateView | None:
+    cur = conn.cursor(row_factory=class_row(DebateView))
+    await cur.execute(
+        f"""select d.id, coalesce(%(m)s::uuid, m.id) as match_id, d.status, d.rounds,
+             d.bull_score, d.bear_score, d.final_score, d.confidence, d.model_version,
+             d.prompt_version, d.started_at, d.completed_at,
+             e.kind as escalation_kind, e.status as escalation_status
+           from public.agent_debates d
+           left join public.fund_lp_matches m on m.fund_id = d.fund_id
+             and m.lp_org_id = d.lp_org_id
+           left join public.agent_escalations e on e.debate_id = d.id
+           where {where}
+           order by d.started_at desc limit 1""",  # noqa: S608 - `where` is one of two constants
+        params,
+    )
+    view = await cur.fetchone()
+    if view is None:
+        return None
+    messages = conn.cursor(row_factory=class_row(DebateMessage))
+    await messages.execute(
+        "select round, agent, score, content from public.agent_debate_messages"
+        " where debate_id = %(d)s order by round, array_position(array['bull', 'bear',"
+        " 'synthesizer'], agent)",
+        {"d": view.id},
+    )
+    view.messages = await messages.fetchall()
+    return view
