@@ -36,6 +36,7 @@ from src.monitoring.providers import ProviderRegistry
 from src.routes import health
 from src.routes.api.v1 import auth as auth_api
 from src.routes.api.v1 import debates as debates_api
+from src.routes.api.v1 import escalations as escalations_api
 from src.routes.api.v1 import funds as funds_api
 from src.routes.api.v1 import imports as imports_api
 from src.routes.api.v1 import lps as lps_api
@@ -46,6 +47,7 @@ from src.routes.api.v1 import weights as weights_api
 from src.routes.pages import account, admin, dashboard, home, imports, lps, team
 from src.routes.pages import auth as auth_pages
 from src.routes.pages import decks as decks_pages
+from src.routes.pages import escalations as escalations_pages
 from src.routes.pages import funds as funds_pages
 from src.routes.pages import matches as matches_pages
 from src.routes.pages import weights as weights_pages
@@ -117,6 +119,7 @@ ROUTERS = (
     decks_pages.router,
     matches_pages.router,
     weights_pages.router,
+    escalations_pages.router,
     auth_api.router,
     users_api.router,
     organizations_api.router,
@@ -126,6 +129,7 @@ ROUTERS = (
     matches_api.router,
     weights_api.router,
     debates_api.router,
+    escalations_api.router,
 )
 
 

@@ -35,6 +35,8 @@ PLATFORM_ONLY = (
     "/admin/imports",
     "/api/v1/admin/imports",
     "/admin/weights",
+    "/admin/escalations",
+    "/api/v1/admin/escalations",
     "/api/v1/admin/scoring-weights",
 )
 OWN_ACCOUNT = {("POST", "/profile/name"), ("POST", "/profile/password"), ("PATCH", "/api/v1/users/me"),
