@@ -292,12 +292,17 @@ async def _view(conn: Conn, where: str, params: dict[str, Any]) -> DebateView | 
     view = await cur.fetchone()
     if view is None:
         return None
+    view.messages = await transcript(conn, view.id)
+    return view
+
+
+async def transcript(conn: Conn, debate_id: uuid.UUID) -> list[DebateMessage]:
+    """Every turn of a debate, round by round: bull, bear, synthesizer."""
     messages = conn.cursor(row_factory=class_row(DebateMessage))
     await messages.execute(
         "select round, agent, score, content from public.agent_debate_messages"
         " where debate_id = %(d)s order by round, array_position(array['bull', 'bear',"
         " 'synthesizer'], agent)",
-        {"d": view.id},
+        {"d": debate_id},
     )
-    view.messages = await messages.fetchall()
-    return view
+    return await messages.fetchall()

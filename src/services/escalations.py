@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from src.db.queries.users import insert_audit
 from src.errors import Conflict, InvalidInput, NotFound
-from src.services.debates import DebateMessage
+from src.services.debates import DebateMessage, transcript
 from src.services.matching.explain import label_for
 from src.services.users import User
 
@@ -116,14 +116,7 @@ async def get(conn: Conn, escalation_id: uuid.UUID) -> EscalationDetail:
     found = await cur.fetchone()
     if found is None:
         raise NotFound("escalation", escalation_id)
-    messages = conn.cursor(row_factory=class_row(DebateMessage))
-    await messages.execute(
-        "select round, agent, score, content from public.agent_debate_messages"
-        " where debate_id = %(d)s order by round, array_position(array['bull', 'bear',"
-        " 'synthesizer'], agent)",
-        {"d": found.debate_id},
-    )
-    found.messages = await messages.fetchall()
+    found.messages = await transcript(conn, found.debate_id)
     return found
 
 
