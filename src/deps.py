@@ -115,6 +115,7 @@ async def get_current_user(request: Request, db: Db, principal: PrincipalDep) ->
         request.state.session_cookie = get_auth(request).cookies.clear_header()
         raise Unauthorized("Your session has ended. Please sign in again.")
     request.state.user_id = str(user.user_id)
+    request.state.org_id = str(user.org_id) if user.org_id else None
     return user
 
 

@@ -42,6 +42,7 @@ from src.routes.api.v1 import imports as imports_api
 from src.routes.api.v1 import lps as lps_api
 from src.routes.api.v1 import matches as matches_api
 from src.routes.api.v1 import organizations as organizations_api
+from src.routes.api.v1 import pitches as pitches_api
 from src.routes.api.v1 import users as users_api
 from src.routes.api.v1 import weights as weights_api
 from src.routes.pages import account, admin, dashboard, home, imports, lps, team
@@ -50,6 +51,7 @@ from src.routes.pages import decks as decks_pages
 from src.routes.pages import escalations as escalations_pages
 from src.routes.pages import funds as funds_pages
 from src.routes.pages import matches as matches_pages
+from src.routes.pages import pitches as pitches_pages
 from src.routes.pages import weights as weights_pages
 from src.storage import build_storage
 from src.templating import STATIC_DIR
@@ -120,6 +122,7 @@ ROUTERS = (
     matches_pages.router,
     weights_pages.router,
     escalations_pages.router,
+    pitches_pages.router,
     auth_api.router,
     users_api.router,
     organizations_api.router,
@@ -130,6 +133,7 @@ ROUTERS = (
     weights_api.router,
     debates_api.router,
     escalations_api.router,
+    pitches_api.router,
 )
 
 

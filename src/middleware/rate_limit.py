@@ -31,6 +31,8 @@ SIGN_IN_LIMIT = "10/minute"
 LP_API_LIMIT = "100/minute"
 # Per signed-in user (the seed's "match generation 10/min").
 MATCH_GENERATE_LIMIT = "10/minute"
+# Per organisation (the seed's "pitches 20/hour per organisation").
+PITCH_LIMIT = "20/hour"
 # Per signed-in user: starting full analyses (each one is several LLM calls).
 DEBATE_LIMIT = "10/minute"
 
@@ -39,6 +41,12 @@ def user_or_ip(request: Request) -> str:
     """Rate-limit key: the signed-in user when there is one, else the client's address."""
     principal = getattr(request.state, "principal", None)
     return f"user:{principal.user_id}" if principal is not None else get_remote_address(request)
+
+
+def org_or_user(request: Request) -> str:
+    """Rate-limit key: the signed-in user's organisation (shared budget), else the user or IP."""
+    org = getattr(request.state, "org_id", None)
+    return f"org:{org}" if org else user_or_ip(request)
 
 
 limiter = Limiter(

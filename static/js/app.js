@@ -7,3 +7,15 @@ document.addEventListener("input", (event) => {
     output.value = input.value;
   }
 });
+
+// A button with data-copy="<selector>" copies that field's text to the clipboard.
+document.addEventListener("click", async (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+  if (!button) return;
+  const source = document.querySelector(button.getAttribute("data-copy"));
+  if (!source) return;
+  await navigator.clipboard.writeText(source.value ?? source.textContent ?? "");
+  const label = button.textContent;
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = label; }, 1500);
+});

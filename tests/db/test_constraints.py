@@ -88,6 +88,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "pitches_kind_check": ("make_pitch", {"match_id": "match", "kind": "tweet"}),
     "pitches_tone_check": ("make_pitch", {"match_id": "match", "tone": "angry"}),
     "pitch_versions_generated_by_check": ("make_pitch_version", {"pitch_id": "pitch", "generated_by": "intern"}),
+    "pitch_versions_review_check": ("make_pitch_version", {"pitch_id": "pitch", "review": Jsonb([1])}),
     "pitch_versions_version_check": ("make_pitch_version", {"pitch_id": "pitch", "version": 0}),
     "agent_debates_bear_score_check": ("make_debate", {"bear_score": 101}),
     "agent_debates_bull_score_check": ("make_debate", {"bull_score": -1}),

@@ -42,7 +42,7 @@ PLATFORM_ONLY = (
 OWN_ACCOUNT = {("POST", "/profile/name"), ("POST", "/profile/password"), ("PATCH", "/api/v1/users/me"),
                ("POST", "/api/v1/auth/logout")}  # fmt: skip
 COUNTED = ("organizations", "people", "employment", "invitations", "audit_log", "outbox", "funds",
-           "fund_track_records", "fund_lp_matches", "fund_lp_status", "match_feedback", "fund_decks", "agent_debates",
+           "fund_track_records", "fund_lp_matches", "fund_lp_status", "match_feedback", "fund_decks", "agent_debates", "pitches", "pitch_versions",
            "match_outcomes", "pipeline_events", "embeddings")  # fmt: skip
 
 
@@ -102,6 +102,8 @@ def tenants(service):
         }
         f.make_status(service, fund_id=fund, lp_org_id=lp, interest="not_interested",
                       dismiss_reason="other", stage="gp_passed")  # fmt: skip
+        world[name]["pitch"] = f.make_pitch(service, match_id=world[name]["match"])
+        f.make_pitch_version(service, pitch_id=world[name]["pitch"])
     return world
 
 
@@ -187,6 +189,12 @@ CROSS_TENANT = [
     ("POST", "/funds/{fund}/decks/{deck}/discard"),
     ("POST", "/api/v1/funds/{fund}/upload-deck"),
     ("POST", "/api/v1/funds/{fund}/decks/{deck}/confirm"),
+    ("POST", "/matches/{match}/pitches"),
+    ("GET", "/pitches/{pitch}"),
+    ("POST", "/pitches/{pitch}"),
+    ("GET", "/pitches/{pitch}/pdf"),
+    ("GET", "/api/v1/pitches/{pitch}"),
+    ("PATCH", "/api/v1/pitches/{pitch}"),
     ("POST", "/matches/{match}/debate"),
     ("GET", "/matches/{match}/debate"),
     ("POST", "/api/v1/matches/{match}/debate"),
@@ -209,7 +217,7 @@ FORM = {
     "outcome": "committed",
     "match": "{match}",
 }
-JSON = {"role": "admin", "name": "Renamed", "rating": 1, "notes": "x"}  # fmt: skip
+JSON = {"role": "admin", "name": "Renamed", "rating": 1, "notes": "x", "subject": "S", "body": "B"}  # fmt: skip
 
 
 async def test_another_orgs_fund_in_a_body_or_query_is_404(client, service, tenants):
@@ -236,7 +244,7 @@ async def test_another_orgs_objects_are_404_and_leak_nothing(
     await sign_in(client, tenants["a"]["admin"])
     b = tenants["b"]
     ids = {"{invitation}": b["invitation"], "{member}": b["member_person"], "{fund}": b["fund"],
-           "{match}": b["match"], "{deck}": b["deck"], "{debate}": b["debate"]}  # fmt: skip
+           "{match}": b["match"], "{deck}": b["deck"], "{debate}": b["debate"], "{pitch}": b["pitch"]}  # fmt: skip
     url = path
     for placeholder, value in ids.items():
         url = url.replace(placeholder, str(value))
@@ -269,7 +277,8 @@ def test_every_route_with_an_id_is_covered_by_the_cross_tenant_test(app):
         "match": "{match_id}",
         "deck": "{deck_id}",
         "debate": "{debate_id}",
+        "pitch": "{pitch_id}",
     }
-    covered = {(m, re.sub(r"\{(invitation|member|fund|match|deck|debate)\}", lambda x: names[x.group(1)], p))
+    covered = {(m, re.sub(r"\{(invitation|member|fund|match|deck|debate|pitch)\}", lambda x: names[x.group(1)], p))
                for m, p in CROSS_TENANT}  # fmt: skip
     assert with_ids <= covered, with_ids - covered

@@ -24,7 +24,7 @@ from src.middleware.rate_limit import DEBATE_LIMIT, limiter, user_or_ip
 from src.routes.forms import field_errors
 from src.routes.pages.funds import gp_user
 from src.routes.uploads import run_debate_later
-from src.services import debates, funds, lps, matches, pipeline
+from src.services import debates, funds, lps, matches, pipeline, pitches
 from src.services.lps import LpType
 from src.services.matches import MatchQuery
 from src.services.taxonomy import LP_TYPE_LABELS, REGION_LABELS, STRATEGY_LABELS
@@ -277,6 +277,7 @@ async def _detail(
     debate = await debates.latest(db, user, match_id)
     context = {
         "debate": debate,
+        "pitches": await pitches.for_match(db, user, match_id),
         "match_id": match_id,
         "user": user,
         "m": match,
