@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from src.agents.call_log import build_llm
 from src.agents.embed import Progress, embed_pending
 from src.agents.embeddings import build_embeddings
+from src.agents.tracing import build_tracing
 from src.auth.sessions import CookieSpec
 from src.auth.setup import build_auth
 from src.auth.tokens import Clock, utc_now
@@ -82,7 +83,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         voyage_base_url=settings.voyage_base_url,
     )
     app.state.storage = build_storage(settings)
-    app.state.llm = build_llm(settings, pool)
+    app.state.tracing = build_tracing(settings)
+    app.state.llm = build_llm(settings, pool, app.state.tracing)
     app.state.indexing = Progress()
     indexing = None
     if settings.app_env == "development" and target.embedded is not None:
@@ -100,6 +102,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.storage.aclose()
         if app.state.llm is not None:
             await app.state.llm.aclose()
+        await run_in_threadpool(app.state.tracing.shutdown)
         await pool.close()
         if target.embedded is not None:
             # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from src.agents.llm import CallRecord, LlmClient, LlmSettings
+from src.agents.tracing import Tracing
 from src.config import Settings
 from src.db.tenancy import Pool, service_transaction
 
@@ -78,7 +79,7 @@ class DbCallLog:
                 )
 
 
-def build_llm(settings: Settings, pool: Pool) -> LlmClient | None:
+def build_llm(settings: Settings, pool: Pool, tracing: Tracing | None = None) -> LlmClient | None:
     """The app's LLM client when OpenRouter is configured; None = the offline analyst."""
     if settings.openrouter_api_key is None:
         return None
@@ -95,4 +96,5 @@ def build_llm(settings: Settings, pool: Pool) -> LlmClient | None:
             referer=settings.public_url,
         ),
         DbCallLog(pool),
+        tracing=tracing,
     )

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from src.agents.llm import CallContext, LlmClient, LlmError
 from src.agents.prompts import Prompt, load
+from src.agents.tracing import Tracing
 
 CONSENSUS: Final = 20.0
 ESCALATE_AT: Final = 30.0
@@ -281,17 +282,19 @@ class LlmAnalyst:
                     done.cost_usd)  # fmt: skip
 
 
-async def run(facts: DebateFacts, analyst: Analyst) -> DebateResult:
+async def run(facts: DebateFacts, analyst: Analyst, tracing: Tracing | None = None) -> DebateResult:
     """Run the state machine with one analyst (raises LlmError if an LLM call fails)."""
+    tracing = tracing or Tracing(None)
     turns: list[Turn] = []
     bull: Case | None = None
     bear: Case | None = None
     for rnd in range(1, MAX_ROUNDS + 1):
-        (bull_next, bull_turn), (bear_next, bear_turn) = await asyncio.gather(
-            analyst.argue("bull", facts, rnd, bear), analyst.argue("bear", facts, rnd, bull)
-        )
-        bull, bear = bull_next, bear_next
-        synthesis, synth_turn = await analyst.synthesize(facts, rnd, bull, bear)
+        with tracing.span(f"round {rnd}"):
+            (bull_next, bull_turn), (bear_next, bear_turn) = await asyncio.gather(
+                analyst.argue("bull", facts, rnd, bear), analyst.argue("bear", facts, rnd, bull)
+            )
+            bull, bear = bull_next, bear_next
+            synthesis, synth_turn = await analyst.synthesize(facts, rnd, bull, bear)
         turns += [bull_turn, bear_turn, synth_turn]
         gap = abs(bull.score - bear.score)
         escalation = _escalation(bear, synthesis, gap, rnd)
@@ -335,14 +338,15 @@ async def debate(
     llm: LlmClient | None,
     context: CallContext,
     label: Callable[[float], str],
+    tracing: Tracing | None = None,
 ) -> DebateResult:
     """With an LLM when configured; offline when not, or when the LLM fails part-way."""
     if llm is None:
-        return await run(facts, OfflineAnalyst(label))
+        return await run(facts, OfflineAnalyst(label), tracing)
     try:
-        return await run(facts, LlmAnalyst(llm, context))
+        return await run(facts, LlmAnalyst(llm, context), tracing)
     except LlmError as exc:
-        result = await run(facts, OfflineAnalyst(label))
+        result = await run(facts, OfflineAnalyst(label), tracing)
         result.fallback_reason = exc.reason
         return result
 

@@ -26,6 +26,8 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from src.agents.tracing import Tracing
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
@@ -172,9 +174,11 @@ class LlmClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tracing: Tracing | None = None,
     ) -> None:
         self.settings = settings
         self.log = log
+        self.tracing = tracing or Tracing(None)
         self.sleep = sleep
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.limiter = PerMinuteLimiter(settings.calls_per_minute, sleep=sleep)
@@ -284,6 +288,12 @@ class LlmClient:
         totals: Completion[Any],
         started: float,
     ) -> str:
+        generation = self.tracing.generation(
+            name=context.agent,
+            model=model,
+            metadata={"prompt": context.prompt_name, "prompt_version": context.prompt_version},
+        )
+
         async def record(
             status: Literal["ok", "error"], usage: dict[str, Any], error: str | None
         ) -> None:
@@ -296,6 +306,13 @@ class LlmClient:
             totals.output_tokens += tokens_out
             totals.cost_usd += cost
             totals.latency_ms += latency
+            generation.update(
+                usage_details={"input": tokens_in, "output": tokens_out},
+                cost_details={"total": cost},
+                metadata={"latency_ms": latency, "status": status},
+                **({"level": "ERROR", "status_message": error} if error else {}),
+            )
+            generation.end()
             await self.log.record(
                 CallRecord(context, model, tokens_in, tokens_out, cost, latency, status, error)
             )

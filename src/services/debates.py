@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from src.agents import debate as agents
 from src.agents.debate import DebateFacts, DebateResult, Factor
 from src.agents.llm import CallContext, LlmClient
+from src.agents.tracing import Tracing
 from src.db.queries import matches as match_queries
 from src.db.queries.users import insert_audit
 from src.errors import Conflict, NotFound
@@ -138,7 +139,17 @@ async def run(
             agent="debate", prompt_name="debate", prompt_version=agents.prompt_version(),
             org_id=match.org_id, debate_id=debate_id,
         )  # fmt: skip
-        result = await agents.debate(facts, llm=llm, context=context, label=label_for)
+        tracing = llm.tracing if llm is not None else None
+        metadata = {"fund_id": str(match.fund_id), "lp_org_id": str(match.lp_org_id),
+                    "org_id": str(match.org_id), "debate_id": str(debate_id)}  # fmt: skip
+        with (tracing or Tracing(None)).trace("debate", metadata) as trace:
+            result = await agents.debate(
+                facts, llm=llm, context=context, label=label_for, tracing=tracing
+            )
+            if tracing is not None:
+                gap = abs(result.bull.score - result.bear.score)
+                debate_quality = round(result.synthesis.confidence * (1 - gap / 100), 3)
+                tracing.score(trace, "debate_quality", debate_quality)
         async with service() as conn:
             await _store(conn, debate_id, match, result)
     except Exception:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from src.agents import pitch as agent
 from src.agents.llm import CallContext, LlmClient
 from src.agents.pitch import PitchFacts
+from src.agents.tracing import Tracing
 from src.db.queries.funds import list_track_records
 from src.db.queries.users import insert_audit
 from src.errors import InvalidInput, NotFound
@@ -118,7 +119,11 @@ async def generate(
     context = CallContext(
         agent="pitch", prompt_name="pitch", prompt_version="", org_id=match.org_id
     )
-    result = await agent.write(facts, request.kind, request.tone, llm=llm, context=context)
+    tracing = llm.tracing if llm is not None else Tracing(None)
+    metadata = {"fund_id": str(match.fund_id), "lp_org_id": str(match.lp_org_id),
+                "org_id": str(match.org_id), "kind": request.kind}  # fmt: skip
+    with tracing.trace("pitch", metadata):
+        result = await agent.write(facts, request.kind, request.tone, llm=llm, context=context)
     if result.verdict == "rejected":
         raise InvalidInput(
             f"The draft did not pass review (score {result.review.score:.0f}): "
