@@ -5,6 +5,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from src.agents.llm import CallRecord, LlmClient, LlmSettings
+from src.agents.prompts import PromptSource
 from src.agents.tracing import Tracing
 from src.config import Settings
 from src.db.tenancy import Pool, service_transaction
@@ -97,4 +98,5 @@ def build_llm(settings: Settings, pool: Pool, tracing: Tracing | None = None) ->
         ),
         DbCallLog(pool),
         tracing=tracing,
+        prompts=PromptSource(tracing.client if tracing is not None else None),
     )

@@ -229,12 +229,13 @@ class LlmAnalyst:
         self.client = client
         self.context = context
         self.model = client.model_for("main")
+        self.used: set[str] = set()
 
     async def argue(
         self, side: Literal["bull", "bear"], facts: DebateFacts, rnd: int, other: Case | None
     ) -> tuple[Case, Turn]:
         """One side's case from the model."""
-        prompt = load(side)
+        prompt = self._prompt(side, facts)
         feedback = (
             f"Round {rnd}. The other side argued (JSON):\n{other.model_dump_json()}\n"
             "Answer its strongest points; move your score only if they convince you."
@@ -252,7 +253,7 @@ class LlmAnalyst:
         self, facts: DebateFacts, rnd: int, bull: Case, bear: Case
     ) -> tuple[Synthesis, Turn]:
         """The model's decision."""
-        prompt = load("synthesizer")
+        prompt = self._prompt("synthesizer", facts)
         text = prompt.render(
             facts=facts.model_dump_json(indent=1),
             bull=bull.model_dump_json(),
@@ -262,6 +263,11 @@ class LlmAnalyst:
         return done.value, self._turn(
             "synthesizer", rnd, done.value.model_dump(), done.value.score, done
         )
+
+    def _prompt(self, name: str, facts: DebateFacts) -> Prompt:
+        prompt = self.client.prompts.get(name, entity_id=facts.lp_name)
+        self.used.add(f"{prompt.name}@{prompt.version}")
+        return prompt
 
     async def _ask(self, prompt: Prompt, text: str, schema: type[Any]) -> Any:
         context = CallContext(
@@ -310,7 +316,11 @@ async def run(facts: DebateFacts, analyst: Analyst, tracing: Tracing | None = No
         synthesis=synthesis,
         escalation=escalation,
         model=analyst.model,
-        prompt_version=prompt_version() if analyst.kind == "llm" else OFFLINE_MODEL,
+        prompt_version=(
+            ",".join(sorted(getattr(analyst, "used", set()))) or prompt_version()
+            if analyst.kind == "llm"
+            else OFFLINE_MODEL
+        ),
         cost_usd=round(sum(t.cost_usd for t in turns), 6),
     )
 

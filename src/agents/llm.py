@@ -26,6 +26,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from src.agents.prompts import PromptSource
 from src.agents.tracing import Tracing
 
 logger = logging.getLogger(__name__)
@@ -175,10 +176,12 @@ class LlmClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         tracing: Tracing | None = None,
+        prompts: PromptSource | None = None,
     ) -> None:
         self.settings = settings
         self.log = log
         self.tracing = tracing or Tracing(None)
+        self.prompts = prompts or PromptSource()
         self.sleep = sleep
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.limiter = PerMinuteLimiter(settings.calls_per_minute, sleep=sleep)

@@ -208,7 +208,9 @@ async def _loop(
 ) -> PitchResult:
     notes: list[str] = []
     history: list[dict[str, object]] = []
-    writer, critic = load("pitch_writer"), load("pitch_critic")
+    source = llm.prompts if llm is not None else None
+    writer = source.get("pitch_writer", facts.lp_name) if source else load("pitch_writer")
+    critic = source.get("pitch_critic", facts.lp_name) if source else load("pitch_critic")
     low, high = WORDS[kind]
     length = (
         f"The body must be {low}-{high} words."

@@ -120,18 +120,42 @@ async def get(conn: Conn, escalation_id: uuid.UUID) -> EscalationDetail:
     return found
 
 
+class Reviewer(BaseModel):
+    """A platform admin who can take reviews."""
+
+    person_id: uuid.UUID
+    full_name: str
+
+
+async def reviewers(conn: Conn) -> list[Reviewer]:
+    """Everyone who may review (platform admins)."""
+    cur = conn.cursor(row_factory=class_row(Reviewer))
+    await cur.execute(
+        "select id as person_id, full_name from public.people where is_super_admin"
+        " order by full_name"
+    )
+    return await cur.fetchall()
+
+
 async def _move(
     conn: Conn,
     user: User,
     escalation_id: uuid.UUID,
     to: Literal["assigned", "in_review"],
+    reviewer: uuid.UUID | None = None,
 ) -> EscalationDetail:
     current = await get(conn, escalation_id)
     if current.status not in OPEN:
         raise Conflict(f"This escalation is already {current.status}.")
+    person = reviewer or user.person_id
+    if person not in {r.person_id for r in await reviewers(conn)}:
+        raise InvalidInput(
+            "Only a platform admin can review.",
+            details=[{"field": "reviewer", "message": "Choose a platform admin."}],
+        )
     await conn.execute(
         "update public.agent_escalations set status = %(s)s, assigned_to = %(p)s where id = %(id)s",
-        {"s": to, "p": user.person_id, "id": escalation_id},
+        {"s": to, "p": person, "id": escalation_id},
     )
     await insert_audit(
         conn, action=f"escalation.{to}", entity_type="escalation", entity_id=escalation_id,
@@ -140,9 +164,11 @@ async def _move(
     return await get(conn, escalation_id)
 
 
-async def assign_to_me(conn: Conn, user: User, escalation_id: uuid.UUID) -> EscalationDetail:
-    """Take an escalation (pending → assigned to the reviewer)."""
-    return await _move(conn, user, escalation_id, "assigned")
+async def assign(
+    conn: Conn, user: User, escalation_id: uuid.UUID, reviewer: uuid.UUID | None = None
+) -> EscalationDetail:
+    """Assign an escalation to a reviewer (the caller by default)."""
+    return await _move(conn, user, escalation_id, "assigned", reviewer)
 
 
 async def start_review(conn: Conn, user: User, escalation_id: uuid.UUID) -> EscalationDetail:

@@ -213,3 +213,38 @@ async def test_the_daily_budget_switches_calls_off_and_alerts_once(client, fake,
         "select severity, message from alerts where kind = %s", (BUDGET_ALERT,)
     ).fetchall()
     assert len(alerts) == 1 and alerts[0][0] == "critical" and "$1.25 of $1" in alerts[0][1]
+
+
+async def test_the_per_minute_window_holds_under_100_parallel_calls(fake, pool, clean_calls):
+    state, url = fake
+    state.default = Step(content=GOOD)
+    now = [0.0]
+    starts: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds  # fake time: the test does not wait minutes
+
+    llm = LlmClient(
+        LlmSettings(
+            api_key=state.key,
+            base_url=f"{url}/api/v1",
+            models={"main": "m", "fast": "f"},
+            concurrency=10,
+            calls_per_minute=30,
+        ),  # fmt: skip
+        DbCallLog(pool),
+    )
+    llm.limiter = PerMinuteLimiter(30, clock=lambda: now[0], sleep=sleep)
+    original = llm.limiter.acquire
+
+    async def acquire() -> None:
+        await original()
+        starts.append(now[0])
+
+    llm.limiter.acquire = acquire  # type: ignore[method-assign]
+    await asyncio.gather(*(ask(llm) for _ in range(100)))
+    await llm.aclose()
+    assert len(starts) == 100 and state.max_in_flight <= 10
+    for first in starts:
+        assert sum(first <= t < first + 60 for t in starts) <= 30
+    assert now[0] >= 180  # 100 calls at 30 a minute need three more windows

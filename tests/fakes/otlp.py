@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ class Collected:
     spans: list[dict[str, Any]] = field(default_factory=list)
     auth: list[str] = field(default_factory=list)
     api: list[dict[str, Any]] = field(default_factory=list)
+    prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def otlp_app(state: Collected) -> FastAPI:
@@ -47,6 +49,16 @@ def otlp_app(state: Collected) -> FastAPI:
                         "attributes": {a.key: _value(a.value) for a in span.attributes},
                     })  # fmt: skip
         return Response(status_code=200)
+
+    @app.get("/api/public/v2/prompts/{name}")
+    async def prompt(name: str, label: str = "production") -> Response:
+        found = state.prompts.get(f"{name}:{label}")
+        if found is None:
+            return Response('{"message": "Prompt not found"}', status_code=404,
+                            media_type="application/json")  # fmt: skip
+        body = {"type": "text", "name": name, "config": {}, "labels": [label], "tags": [],
+                **found}  # fmt: skip
+        return Response(json.dumps(body), media_type="application/json")
 
     @app.post("/api/public/{path:path}")
     async def public_api(path: str, request: Request) -> Response:

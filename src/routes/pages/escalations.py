@@ -44,6 +44,7 @@ async def _review(
 ) -> Response:  # fmt: skip
     item = await escalations.get(db, escalation_id)
     context = {"user": user, "e": item, "kinds": escalations.KIND_LABELS, "errors": {},
+               "reviewers": await escalations.reviewers(db),
                "values": {}, **extra}  # fmt: skip
     return templates.TemplateResponse(
         request, "admin/escalation.html", context, status_code=status_code
@@ -55,6 +56,24 @@ async def review(
     request: Request, escalation_id: uuid.UUID, user: PlatformAdmin, db: Db
 ) -> Response:
     return await _review(request, db, user, escalation_id)
+
+
+@router.post("/admin/escalations/{escalation_id}/assign", response_class=HTMLResponse)
+async def assign(
+    request: Request, escalation_id: uuid.UUID, user: PlatformAdmin, db: Db, reviewer: FormStr = ""
+) -> Response:
+    try:
+        chosen = uuid.UUID(reviewer) if reviewer else None
+    except ValueError:
+        chosen = uuid.UUID(int=0)  # not a person: refused below with a message
+    try:
+        await escalations.assign(db, user, escalation_id, chosen)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _review(request, db, user, escalation_id, exc.status_code,
+                             message=exc.message)  # fmt: skip
+    return RedirectResponse(f"/admin/escalations/{escalation_id}", status_code=303)
 
 
 @router.post("/admin/escalations/{escalation_id}/take", response_class=HTMLResponse)

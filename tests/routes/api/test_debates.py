@@ -126,7 +126,7 @@ async def test_debate_paths_against_the_llm(make_app, service, world, path):
     assert (debate["status"], debate["rounds"]) == (status, count), debate
     assert len(debate["messages"]) == 3 * count and len(state.requests) == 3 * count
     assert debate["model_version"] == "anthropic/claude-sonnet-4.5"
-    assert debate["prompt_version"] == "bull@1.0.0,bear@1.0.0,synthesizer@1.0.0"
+    assert debate["prompt_version"] == "bear@1.0.0,bull@1.0.0,synthesizer@1.0.0"
     costs = [m["content"]["cost_usd"] for m in debate["messages"]]
     assert all(c > 0 for c in costs)
     row = service.execute(

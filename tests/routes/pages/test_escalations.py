@@ -96,3 +96,35 @@ async def test_gp_users_cannot_see_the_queue(client, people):
     await sign_in(client, people["gp"])
     assert (await client.get("/admin/escalations")).status_code == 403
     assert (await api(client, "GET", "/api/v1/admin/escalations")).status_code == 403
+
+
+async def test_an_escalation_is_assigned_to_another_reviewer_but_never_to_a_gp(
+    client, service, people
+):
+    org = f.make_org(service)
+    fund = f.make_fund(service, org_id=org)
+    debate = f.make_debate(service, fund_id=fund, lp_org_id=f.make_lp(service), status="escalated")
+    escalation = f.make_escalation(service, debate_id=debate)
+    colleague = f"{f.unique('colleague')}@example.org"
+    f.make_user(service, is_super_admin=True, email=colleague, password=PASSWORD,
+                full_name="Carl Colleague")  # fmt: skip
+    carl = service.execute("select id from people where email = %s", (colleague,)).fetchone()[0]
+    gp_person = service.execute(
+        "select id from people where email = %s", (people["gp"],)
+    ).fetchone()[0]
+    await sign_in(client, people["admin"])
+    page = await client.get(f"/admin/escalations/{escalation}")
+    assert "Carl Colleague" in page.text
+    assigned = await post_form(
+        client, f"/admin/escalations/{escalation}/assign", {"reviewer": str(carl)}
+    )
+    assert assigned.status_code == 303
+    row = service.execute(
+        "select status, assigned_to from agent_escalations where id = %s", (escalation,)
+    ).fetchone()
+    assert row == ("assigned", carl)
+    refused = await api(client, "POST", f"/api/v1/admin/escalations/{escalation}/assign",
+                        json={"reviewer": str(gp_person)})  # fmt: skip
+    assert refused.status_code == 422 and "platform admin" in refused.json()["error"]
+    mine = await api(client, "POST", f"/api/v1/admin/escalations/{escalation}/assign")
+    assert mine.status_code == 200 and mine.json()["reviewer"] == "Rita Reviewer"

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from src.deps import Db, PlatformAdmin
 from src.services import escalations
@@ -31,10 +32,20 @@ async def get(escalation_id: uuid.UUID, user: PlatformAdmin, db: Db) -> Escalati
     return await escalations.get(db, escalation_id)
 
 
+class Assignment(BaseModel):
+    """Who reviews: a platform admin's person id (the caller when left out)."""
+
+    reviewer: uuid.UUID | None = None
+
+
 @router.post("/{escalation_id}/assign")
-async def assign(escalation_id: uuid.UUID, user: PlatformAdmin, db: Db) -> EscalationDetail:
-    """Take the escalation (assigned to the caller)."""
-    return await escalations.assign_to_me(db, user, escalation_id)
+async def assign(
+    escalation_id: uuid.UUID, user: PlatformAdmin, db: Db, body: Assignment | None = None
+) -> EscalationDetail:
+    """Assign the escalation to a reviewer."""
+    return await escalations.assign(
+        db, user, escalation_id, body.reviewer if body is not None else None
+    )
 
 
 @router.post("/{escalation_id}/resolve")
