@@ -41,6 +41,8 @@ class PitchFacts(BaseModel):
     esg_policy: bool
     lp_name: str
     lp_type: str
+    status: str = "raising"
+    first_close: str | None = None
     fit: list[str] = Field(default_factory=list)
     concerns: list[str] = Field(default_factory=list)
 
@@ -100,61 +102,54 @@ CLOSING = {
 }
 
 
-def offline_draft(facts: PitchFacts, kind: Kind, tone: Tone, notes: list[str]) -> Draft:
-    """A draft composed from the facts alone, sized to the kind's word range."""
+def offline_draft(facts: PitchFacts, kind: Kind, tone: Tone) -> Draft:
+    """A draft composed from the facts alone, trimmed to the kind's word range.
+
+    Every sentence states a fact from the fund, the LP or the match; nothing is invented to
+    reach a length. A draft the facts cannot fill stays short, and the critic says so.
+    """
     low, high = WORDS[kind]
-    regions = ", ".join(facts.geographies) or "our target markets"
-    sectors = ", ".join(facts.sectors) or "our chosen sectors"
+    regions = ", ".join(facts.geographies) or "its target markets"
+    sectors = ", ".join(facts.sectors) or "its chosen sectors"
     record = "; ".join(facts.track_record) or "This is our first institutional fund."
+    timing = f"We are {facts.status} now" + (
+        f", with a first close planned for {facts.first_close}." if facts.first_close else "."
+    )
     lines = {
         "intro": f"We are raising {facts.fund_name}, a {facts.target} {facts.strategy} fund "
         f"investing in {sectors} across {regions}.",
-        "thesis": facts.thesis or f"The fund follows a focused {facts.strategy} strategy.",
-        "fit": " ".join(facts.fit[:3])
-        or f"{facts.lp_name}'s mandate covers {facts.strategy} in these markets.",
+        "thesis": facts.thesis,
+        "fit": " ".join(facts.fit),
         "record": f"Track record: {record}",
-        "team": facts.team or "The partners have worked together across prior vehicles.",
-        "why_now": "Entry valuations in our markets have reset and our pipeline is "
-        "already built, so commitments now go to work quickly.",
-        "esg": "The fund operates under a written ESG policy." if facts.esg_policy else "",
-        "emerging": "As an emerging manager we offer early-relationship terms and capacity."
-        if facts.emerging
-        else "",
+        "extras": " ".join(
+            text
+            for text, present in (
+                ("The fund operates under a written ESG policy.", facts.esg_policy),
+                ("This is an emerging-manager fund.", facts.emerging),
+            )
+            if present
+        ),
     }
     if kind == "email":
         subject = f"{facts.fund_name}: {facts.strategy} for {facts.lp_name}"
         paragraphs = [
             GREETING[tone].format(lp=facts.lp_name),
             f"{lines['intro']} {lines['thesis']}",
-            f"Why we are writing to you: {lines['fit']} {lines['record']}",
-            f"{lines['esg']} {lines['emerging']} {lines['why_now']}".strip(),
+            f"Why we are writing to {facts.lp_name}: {lines['fit']} {lines['record']}",
+            f"{lines['extras']} {timing}",
             CLOSING[tone],
         ]
     else:
         subject = f"{facts.fund_name} — executive summary for {facts.lp_name}"
         paragraphs = [
             f"Introduction\n{lines['intro']} {lines['thesis']}",
-            f"Strategy alignment\n{lines['fit']} The fund targets {sectors} in {regions}, which "
-            f"matches how {facts.lp_name} allocates to {facts.strategy}.",
+            f"Strategy alignment\n{lines['fit']} The fund targets {sectors} in {regions}, and "
+            f"{facts.lp_name}, a {facts.lp_type.lower()}, allocates to {facts.strategy}.",
             f"Track record\n{lines['record']}",
-            f"Team\n{lines['team']}",
-            f"Why now\n{lines['why_now']} {lines['esg']} {lines['emerging']}".strip(),
+            f"Team\n{facts.team}" if facts.team else "",
+            f"Why now\n{timing} {lines['extras']}",
         ]
-    body = "\n\n".join(p for p in paragraphs if p)
-    extra = [*facts.fit[3:], *facts.track_record, facts.thesis]
-    while words(body) < low and extra:
-        addition = extra.pop(0)
-        if addition and addition not in body:
-            body = (
-                body.replace("\n\n", f" {addition}\n\n", 1)
-                if kind == "email"
-                else (body + f" {addition}")
-            )
-    while words(body) < low:
-        body += (
-            f"\n\nWe would welcome {facts.lp_name}'s questions on the fund's pipeline, terms"
-            " and reporting."
-        )
+    body = "\n\n".join(" ".join(p.split(" ")).strip() for p in paragraphs if p.strip())
     if words(body) > high:
         kept: list[str] = []
         for sentence in re.split(r"(?<=[.!?])\s+", body):
@@ -219,7 +214,7 @@ async def _loop(
     )  # fmt: skip
     for attempt in range(1, MAX_DRAFTS + 1):
         if llm is None:
-            draft = offline_draft(facts, kind, tone, notes)
+            draft = offline_draft(facts, kind, tone)
             review = offline_review(facts, kind, draft)
         else:
             feedback = (

@@ -105,6 +105,8 @@ async def facts_for(conn: Conn, user: User, match_id: uuid.UUID) -> tuple[Any, P
         esg_policy=fund.has_esg_policy,
         lp_name=match.lp_name,
         lp_type=LP_TYPE_LABELS.get(match.lp_type, match.lp_type),
+        status=fund.status.replace("_", " "),
+        first_close=fund.first_close_on.strftime("%d %B %Y") if fund.first_close_on else None,
         fit=list(match.talking_points),
         concerns=list(match.concerns),
     )

