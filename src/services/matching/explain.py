@@ -186,18 +186,36 @@ def compose(
     fund: FundFacts, c: Candidate, entries: list[dict[str, Any]], score: float, label: str
 ) -> tuple[str, list[str], list[str]]:
     """The explanation (2–3 paragraphs), 3–5 talking points and 3–5 concerns."""
-    strong = sorted(
-        (e for e in entries if not e["no_data"] and e["score"] >= 70),
-        key=lambda e: -e["contribution"],
-    )
-    weak = sorted(
-        (e for e in entries if not e["no_data"] and e["score"] < 50), key=lambda e: e["score"]
-    )
+    known = [e for e in entries if not e["no_data"]]
+    strong = sorted((e for e in known if e["score"] >= 70), key=lambda e: -e["contribution"])
+    weak = sorted((e for e in known if e["score"] < 50), key=lambda e: e["score"])
     missing = [e for e in entries if e["no_data"]]
+    points = _talking_points(fund, c, strong)
+    concerns = _concerns(fund, c, weak, missing)
+    # Short lists are topped up with the remaining factors' own facts, never with filler.
+    _top_up(points, [f"{e['label']} ({e['score']:.0f}/100): {e['facts'][0]}" for e in entries])
+    verified = (
+        f"{c.name}'s data was last verified on {c.last_verified_at:%d %b %Y}; confirm the"
+        " mandate is current."
+        if c.last_verified_at
+        else ""
+    )
+    _top_up(
+        concerns,
+        [
+            f"{e['label']} is only moderate ({e['score']:.0f}/100): {e['facts'][-1]}"
+            for e in known
+            if 50 <= e["score"] < 70
+        ]
+        + [verified]
+        + [f"{e['label']} rests on: {e['facts'][-1]}" for e in entries],
+    )
+    explanation = _explanation(fund, c, strong, weak, missing, score, label)
+    return explanation, points[:5], concerns[:5]
 
-    points: list[str] = []
-    for e in strong:
-        points.append(f"{e['label']} ({e['score']:.0f}/100): {e['facts'][0]}")
+
+def _talking_points(fund: FundFacts, c: Candidate, strong: list[dict[str, Any]]) -> list[str]:
+    points = [f"{e['label']} ({e['score']:.0f}/100): {e['facts'][0]}" for e in strong]
     if c.commitments_in_strategy:
         points.append(
             f"{c.name} has {c.commitments_in_strategy} known commitment"
@@ -216,12 +234,14 @@ def compose(
     if shared_geo:
         points.append(f"Both focus on {', '.join(geography_label(g) for g in shared_geo)}.")
     points.append(_lp_intro(c) + ".")
+    return points
 
-    concerns: list[str] = []
-    for e in weak:
-        concerns.append(f"{e['label']} is weak ({e['score']:.0f}/100): {e['facts'][-1]}")
-    for e in missing:
-        concerns.append(f"No data for {e['label'].lower()}: {e['facts'][-1]}")
+
+def _concerns(
+    fund: FundFacts, c: Candidate, weak: list[dict[str, Any]], missing: list[dict[str, Any]]
+) -> list[str]:
+    concerns = [f"{e['label']} is weak ({e['score']:.0f}/100): {e['facts'][-1]}" for e in weak]
+    concerns += [f"No data for {e['label'].lower()}: {e['facts'][-1]}" for e in missing]
     check = _typical_check(c)
     if check and fund.target_size_musd > 0 and check / fund.target_size_musd < CHECK_SHARE_IDEAL[0]:
         concerns.append(f"A typical {money(check)} cheque would be under 1% of the fund.")
@@ -236,8 +256,29 @@ def compose(
         concerns.append(f"{c.name} has no emerging-manager programme.")
     if c.last_verified_at is None:
         concerns.append(f"{c.name}'s data has never been verified.")
-    concerns.append("This is a rule-based analysis; the full debate analysis runs tonight.")
+    concerns.append(
+        "This is a rule-based analysis; run the full analysis for the bull and bear debate."
+    )
+    return concerns
 
+
+VERDICTS: Final = {
+    "pursue": "A strong fit on the data we hold: shortlist and prepare a tailored approach.",
+    "investigate": "A plausible fit: check the concerns below before committing time.",
+    "deprioritize": "A weak fit: keep on the list only if you have a warm introduction.",
+    "avoid": "A poor fit on the data we hold: better LPs are likely elsewhere.",
+}
+
+
+def _explanation(
+    fund: FundFacts,
+    c: Candidate,
+    strong: list[dict[str, Any]],
+    weak: list[dict[str, Any]],
+    missing: list[dict[str, Any]],
+    score: float,
+    label: str,
+) -> str:
     top = ", ".join(e["label"].lower() for e in strong[:2]) or "no single factor"
     first = (
         f"{_lp_intro(c)}. Against {fund.name} it scores {score:.0f}/100 ({label}),"
@@ -250,32 +291,7 @@ def compose(
         if missing
         else ""
     )
-    third = {
-        "pursue": "A strong fit on the data we hold: shortlist and prepare a tailored approach.",
-        "investigate": "A plausible fit: check the concerns below before committing time.",
-        "deprioritize": "A weak fit: keep on the list only if you have a warm introduction.",
-        "avoid": "A poor fit on the data we hold: better LPs are likely elsewhere.",
-    }[label]
-    explanation = "\n\n".join([first, second, third])
-    # Short lists are topped up with the remaining factors' own facts, never with filler.
-    _top_up(points, [f"{e['label']} ({e['score']:.0f}/100): {e['facts'][0]}" for e in entries])
-    moderate = [e for e in entries if not e["no_data"] and 50 <= e["score"] < 70]
-    verified = (
-        f"{c.name}'s data was last verified on {c.last_verified_at:%d %b %Y}; confirm the"
-        " mandate is current."
-        if c.last_verified_at
-        else ""
-    )
-    _top_up(
-        concerns,
-        [
-            f"{e['label']} is only moderate ({e['score']:.0f}/100): {e['facts'][-1]}"
-            for e in moderate
-        ]
-        + [verified]
-        + [f"{e['label']} rests on: {e['facts'][-1]}" for e in entries],
-    )
-    return explanation, points[:5], concerns[:5]
+    return "\n\n".join([first, second, VERDICTS[label]])
 
 
 def _top_up(items: list[str], extra: list[str]) -> None:
