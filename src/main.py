@@ -48,6 +48,7 @@ from src.routes.api.v1 import users as users_api
 from src.routes.api.v1 import weights as weights_api
 from src.routes.pages import account, admin, dashboard, home, imports, lps, team
 from src.routes.pages import auth as auth_pages
+from src.routes.pages import debates as debates_pages
 from src.routes.pages import decks as decks_pages
 from src.routes.pages import escalations as escalations_pages
 from src.routes.pages import funds as funds_pages
@@ -123,6 +124,7 @@ ROUTERS = (
     funds_pages.router,
     decks_pages.router,
     matches_pages.router,
+    debates_pages.router,
     weights_pages.router,
     escalations_pages.router,
     pitches_pages.router,

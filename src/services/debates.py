@@ -20,13 +20,13 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow, class_row
-from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
 from src.agents import debate as agents
 from src.agents.debate import DebateFacts, DebateResult, Factor
 from src.agents.llm import CallContext, LlmClient
 from src.agents.tracing import Tracing
+from src.db.queries import debates as queries
 from src.db.queries import matches as match_queries
 from src.db.queries.users import insert_audit
 from src.errors import Conflict, NotFound
@@ -165,59 +165,11 @@ async def run(
 async def _store(
     conn: Conn, debate_id: uuid.UUID, match: match_queries.MatchRow, result: DebateResult
 ) -> None:
-    async with conn.cursor() as cur:
-        await cur.executemany(
-            "insert into public.agent_debate_messages (debate_id, org_id, round, agent, score,"
-            " content) values (%(d)s, %(o)s, %(r)s, %(a)s, %(s)s, %(c)s)",
-            [
-                {
-                    "d": debate_id,
-                    "o": match.org_id,
-                    "r": t.round,
-                    "a": t.agent,
-                    "s": t.score,
-                    "c": Jsonb(
-                        {
-                            **t.output,
-                            "model": t.model,
-                            "input_tokens": t.input_tokens,
-                            "output_tokens": t.output_tokens,
-                            "cost_usd": t.cost_usd,
-                        }
-                    ),
-                }
-                for t in result.turns
-            ],  # fmt: skip
-        )
     synthesis = result.synthesis
-    escalated = result.escalation is not None
-    await conn.execute(
-        """update public.agent_debates set status = %(s)s, rounds = %(r)s, bull_score = %(b)s,
-             bear_score = %(e)s, final_score = %(f)s, confidence = %(c)s, model_version = %(m)s,
-             prompt_version = %(p)s, completed_at = now() where id = %(d)s""",
-        {
-            "s": "escalated" if escalated else "completed",
-            "r": result.rounds,
-            "b": result.bull.score,
-            "e": result.bear.score,
-            "f": synthesis.score,
-            "c": synthesis.confidence,
-            "m": result.model,
-            "p": result.prompt_version,
-            "d": debate_id,
-        },  # fmt: skip
-    )
+    await queries.insert_turns(conn, debate_id=debate_id, org_id=match.org_id, turns=result.turns)
+    await queries.finish_debate(conn, debate_id, result)
     if result.escalation is not None:
-        await conn.execute(
-            "insert into public.agent_escalations (debate_id, org_id, kind, priority)"
-            " values (%(d)s, %(o)s, %(k)s, %(p)s)",
-            {
-                "d": debate_id,
-                "o": match.org_id,
-                "k": result.escalation.kind,
-                "p": result.escalation.priority,
-            },  # fmt: skip
-        )
+        await queries.insert_escalation(conn, debate_id, match.org_id, result.escalation)
     weights = await match_queries.active_weights(conn, "blend")
     components = {
         "rule": float(match.rule_score) if match.rule_score is not None else None,
@@ -225,36 +177,17 @@ async def _store(
         "debate": synthesis.score,
         "collaborative": None,
     }
-    score = blend(components, weights.weights if weights else {"debate": 100})
-    label = "avoid" if result.bear.hard_exclusion else synthesis.recommendation
-    kind = ANALYSIS_LABELS[result.analysis]
-    await conn.execute(
-        """update public.fund_lp_matches set debate_score = %(d)s, score = %(s)s,
-             recommendation = %(l)s, confidence = %(c)s, explanation = %(x)s,
-             talking_points = %(t)s, concerns = %(n)s, model_version = %(m)s,
-             prompt_version = %(p)s, is_hidden = %(h)s,
-             score_breakdown = score_breakdown || %(b)s
-           where id = %(id)s""",
-        {
-            "d": synthesis.score,
-            "s": score,
-            "l": label,
-            "c": synthesis.confidence,
-            "x": synthesis.explanation,
-            "t": synthesis.talking_points[:5],
-            "n": synthesis.concerns[:5],
-            "m": result.model,
-            "p": result.prompt_version,
-            "h": result.escalation is not None and result.escalation.kind == "deal_breaker",
-            "b": Jsonb(
-                {
-                    "analysis": kind,
-                    "debate_id": str(debate_id),
-                    "fallback_reason": result.fallback_reason,
-                }
-            ),
-            "id": match.id,
-        },  # fmt: skip
+    await queries.apply_to_match(
+        conn,
+        match.id,
+        result,
+        score=blend(components, weights.weights if weights else {"debate": 100}),
+        label="avoid" if result.bear.hard_exclusion else synthesis.recommendation,
+        breakdown={
+            "analysis": ANALYSIS_LABELS[result.analysis],
+            "debate_id": str(debate_id),
+            "fallback_reason": result.fallback_reason,
+        },
     )
 
 

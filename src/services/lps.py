@@ -26,6 +26,7 @@ from src.db.queries.lps import (
     Where,
 )
 from src.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from src.services.formatting import csv_cell
 from src.services.taxonomy import (
     COUNTRY_NAMES,
     LP_TYPE_LABELS,
@@ -337,16 +338,6 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = ";".join(value)
-    text = str(value)
-    # Spreadsheets run cells that start like a formula: defuse them (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 async def export_csv(conn: Conn, filters: LpFilters) -> AsyncIterator[str]:
     """The whole filtered result as CSV, a few hundred rows per chunk."""
     buffer = io.StringIO()
@@ -357,7 +348,7 @@ async def export_csv(conn: Conn, filters: LpFilters) -> AsyncIterator[str]:
         conn, build_where(filters), sort=filters.sort if filters.sort != "relevance" else "name"
     ):
         data = item.model_dump()
-        writer.writerow([_cell(data[column]) for column in CSV_COLUMNS])
+        writer.writerow([csv_cell(data[column]) for column in CSV_COLUMNS])
         rows += 1
         if rows % 500 == 0:
             yield buffer.getvalue()

@@ -6,25 +6,21 @@ redirect back, so every button works without JavaScript too.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from src.db.queries.matches import MatchRow
-from src.db.tenancy import service_transaction
-from src.deps import CurrentUser, Db, IsHtmx, Member, Now, PoolDep, SignedIn
-from src.errors import Conflict, DomainError, InvalidInput, NotFound, safe_next
-from src.middleware.rate_limit import DEBATE_LIMIT, limiter, user_or_ip
+from src.deps import CurrentUser, Db, IsHtmx, Member, Now
+from src.errors import DomainError, InvalidInput, safe_next
 from src.routes.forms import field_errors
 from src.routes.pages.funds import gp_user
-from src.routes.uploads import run_debate_later
 from src.services import debates, funds, lps, matches, pipeline, pitches
+from src.services.formatting import file_slug
 from src.services.lps import LpType
 from src.services.matches import MatchQuery
 from src.services.taxonomy import LP_TYPE_LABELS, REGION_LABELS, STRATEGY_LABELS
@@ -160,57 +156,6 @@ async def gone(match_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
     if match.interest == "not_interested":
         return HTMLResponse("")
     return HTMLResponse(status_code=204)
-
-
-async def _debate_fragment(
-    request: Request, db: Db, user: User, match_id: uuid.UUID, **extra: Any
-) -> Response:
-    try:
-        view = await debates.latest(db, user, match_id)
-    except NotFound:
-        fund_id = await debates.hidden_for_review(db, user, match_id)
-        if fund_id is None:
-            raise
-        # A deal breaker hid the match while the page watched: back to the fund's matches.
-        target = f"/funds/{fund_id}/matches?under_review=1"
-        return HTMLResponse("", headers={"HX-Redirect": target})
-    context = {"user": user, "match_id": match_id, "debate": view, **extra}
-    response = templates.TemplateResponse(request, "matches/_debate.html", context)
-    if view is not None and view.status != "running" and request.query_params.get("poll"):
-        response.headers["HX-Refresh"] = "true"  # the match's score and reasons changed
-    return response
-
-
-@router.post("/matches/{match_id}/debate", response_class=HTMLResponse)
-@limiter.limit(DEBATE_LIMIT, key_func=user_or_ip)
-async def start_debate(
-    request: Request,
-    match_id: uuid.UUID,
-    user: Member,
-    db: Db,
-    tasks: BackgroundTasks,
-    pool: PoolDep,
-    principal: SignedIn,
-    htmx: IsHtmx,
-) -> Response:
-    try:
-        debate_id = await debates.start(db, user, match_id, lambda: service_transaction(pool))
-    except Conflict as exc:
-        if htmx:
-            return await _debate_fragment(request, db, user, match_id, error=exc.message)
-        raise
-    run_debate_later(tasks, pool, principal, user, debate_id, match_id, request.app.state.llm)
-    if htmx:
-        return await _debate_fragment(request, db, user, match_id)
-    return RedirectResponse(f"/matches/{match_id}", status_code=303)
-
-
-@router.get("/matches/{match_id}/debate", response_class=HTMLResponse)
-async def debate_state(
-    request: Request, match_id: uuid.UUID, user: CurrentUser, db: Db
-) -> Response:
-    """The latest debate of a match (polled while it runs)."""
-    return await _debate_fragment(request, db, user, match_id)
 
 
 @router.get("/matches/{match_id}/why", response_class=HTMLResponse)
@@ -391,46 +336,10 @@ async def shortlist_csv(fund_id: uuid.UUID, user: CurrentUser, db: Db) -> Respon
     assert user.org_id is not None
     fund = await funds.get(db, fund_id, user.org_id)
     rows = await pipeline.outreach(db, user.org_id, fund_id=fund_id, shortlisted_only=True)
-
-    async def body() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "lp",
-                "lp_type",
-                "score",
-                "interest",
-                "stage",
-                "next_step",
-                "notes",
-                "last_activity_at",
-            ]
-        )
-        for r in rows:
-            writer.writerow(
-                [
-                    _cell(r.lp_name),
-                    r.lp_type,
-                    r.score,
-                    r.interest,
-                    r.stage,
-                    _cell(r.next_step or ""),
-                    _cell(r.notes or ""),
-                    r.last_activity_at.isoformat(),
-                ]
-            )
-        yield buffer.getvalue()
-
-    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in fund.name)
-    name = "-".join(part for part in name.lower().split("-") if part) or "fund"
+    name = file_slug(fund.name, "fund")
     headers = {"Content-Disposition": f'attachment; filename="{name}-shortlist.csv"'}
-    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def _cell(text: str) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return Response(pipeline.shortlist_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers=headers)  # fmt: skip
 
 
 @router.get("/outreach", response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from src.errors import DomainError, InvalidInput
 from src.middleware.rate_limit import PITCH_LIMIT, limiter, org_or_user
 from src.routes.pages.funds import gp_user
 from src.services import pitches
+from src.services.formatting import file_slug
 from src.services.pitches import PitchEdit, PitchRequest
 from src.services.users import User
 from src.templating import templates
@@ -91,8 +92,7 @@ async def save(
 async def download(pitch_id: uuid.UUID, user: CurrentUser, db: Db) -> Response:
     gp_user(user)
     view = await pitches.get(db, user, pitch_id)
-    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in view.lp_name.lower())
-    name = "-".join(part for part in name.split("-") if part) or "pitch"
+    name = file_slug(view.lp_name, "pitch")
     return Response(
         pitches.pdf(view),
         media_type="application/pdf",
