@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(default=10, ge=1, le=200)
     llm_calls_per_minute: int = Field(default=60, ge=1, le=10_000)
     llm_daily_budget_usd: float = Field(default=100, ge=0)
+    batch_keep_per_fund: int = Field(default=200, ge=1, le=5000)
+    batch_debates_per_fund: int = Field(default=20, ge=0, le=500)
+    batch_pitches_per_fund: int = Field(default=10, ge=0, le=500)
+    batch_chunk: int = Field(default=25, ge=1, le=1000)
+    batch_lease_seconds: float = Field(default=300, gt=0, le=86_400)
+    batch_max_attempts: int = Field(default=3, ge=1, le=20)
+    batch_outage_seconds: float = Field(default=300, ge=0, le=86_400)
+    batch_deadline_utc: str | None = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    retrain_min_samples: int = Field(default=60, ge=10)
+    retrain_folds: int = Field(default=5, ge=2, le=20)
+    retrain_margin: float = Field(default=0.02, ge=0, le=0.5)
+    collaborative_min_orgs: int = Field(default=5, ge=5)
     voyage_api_key: SecretStr | None = None
     voyage_model: str = "voyage-finance-2"
     voyage_base_url: str | None = None

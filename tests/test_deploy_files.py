@@ -1,3 +1,5 @@
+import importlib
+import importlib.util
 import re
 import subprocess
 import tomllib
@@ -33,6 +35,59 @@ def test_railway_web_service_config():
     assert deploy["restartPolicyType"] == "ON_FAILURE"
     assert deploy["restartPolicyMaxRetries"] == 3
     assert set(config) <= {"build", "deploy"}, "config-as-code has no other top-level tables"
+
+
+CRON_FIELDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+CRON_JOBS = {
+    "nightly": ("0 2 * * *", "src.agents.batch.run_nightly"),
+    "incremental": ("0 */4 * * *", "src.agents.batch.run_incremental"),
+    "monthly-retrain": ("0 3 1 * *", "src.agents.batch.monthly_retrain"),
+}
+
+
+def cron_valid(expression: str) -> bool:
+    """Five fields of `*`, `*/n`, numbers, ranges and lists, each within its bounds."""
+    fields = expression.split()
+    if len(fields) != 5:
+        return False
+    for text, (low, high) in zip(fields, CRON_FIELDS, strict=True):
+        for part in text.split(","):
+            base, _, step = part.partition("/")
+            if step and not (step.isdigit() and int(step) >= 1):
+                return False
+            if base == "*":
+                continue
+            bounds = base.split("-")
+            if not all(b.isdigit() and low <= int(b) <= high for b in bounds) or len(bounds) > 2:
+                return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(CRON_JOBS))
+def test_railway_cron_services_parse_and_start_existing_modules(name: str):
+    schedule, module = CRON_JOBS[name]
+    config = tomllib.loads((ROOT / "railway" / f"{name}.toml").read_text())
+    assert set(config) <= {"build", "deploy"}
+    assert config["build"]["buildCommand"].startswith("uv sync --frozen")
+    deploy = config["deploy"]
+    assert deploy["cronSchedule"] == schedule and cron_valid(deploy["cronSchedule"])
+    assert deploy["restartPolicyType"] == "NEVER"
+    assert "healthcheckPath" not in deploy, "a cron job serves no health check"
+    command = deploy["startCommand"].split()
+    assert command[:4] == ["uv", "run", "python", "-m"] and command[4] == module
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    entry = importlib.import_module(module)
+    assert callable(entry.main)
+    with pytest.raises(SystemExit) as exit_info:
+        entry.main(["--help"])
+    assert exit_info.value.code == 0
+
+
+def test_cron_checker_rejects_bad_expressions():
+    assert cron_valid("0 2 * * *") and cron_valid("*/15 0-6 1,15 * 1-5")
+    for bad in ("0 2 * *", "60 2 * * *", "0 24 * * *", "0 2 0 * *", "0 */0 * * *", "x 2 * * *"):
+        assert not cron_valid(bad), bad
 
 
 def test_ci_workflow_lints_types_tests_then_deploys_main():

@@ -44,12 +44,17 @@ async def user_transaction(
 
 
 @asynccontextmanager
-async def service_transaction(pool: Pool) -> AsyncIterator[AsyncConnection[TupleRow]]:
-    """One transaction on the service path (the local identity provider, batch jobs)."""
+async def service_transaction(
+    pool: Pool, *, statement_timeout: str = STATEMENT_TIMEOUT
+) -> AsyncIterator[AsyncConnection[TupleRow]]:
+    """One transaction on the service path (the local identity provider, batch jobs).
+
+    The batch reads the whole LP base in one statement and passes a longer timeout.
+    """
     async with pool.connection() as conn, conn.transaction():
         await conn.execute(
             "select set_config('role', 'service_role', true), "
             "set_config('statement_timeout', %(timeout)s, true)",
-            {"timeout": STATEMENT_TIMEOUT},
+            {"timeout": statement_timeout},
         )
         yield conn

@@ -84,18 +84,14 @@ async def start(conn: Conn, user: User, match_id: uuid.UUID, service: Transactio
     if await cur.fetchone() is not None:
         raise Conflict("A full analysis of this match is already running.")
     async with service() as system:
-        cur = await system.execute(
-            "insert into public.agent_debates (fund_id, org_id, lp_org_id)"
-            " values (%(f)s, %(o)s, %(lp)s) returning id",
-            {"f": match.fund_id, "o": match.org_id, "lp": match.lp_org_id},
+        debate_id = await queries.insert_debate(
+            system, fund_id=match.fund_id, org_id=match.org_id, lp_org_id=match.lp_org_id
         )
-        row = await cur.fetchone()
-    assert row is not None
     await insert_audit(
         conn, action="debate.started", org_id=match.org_id, entity_type="match",
-        entity_id=match_id, details={"debate_id": str(row[0])},
+        entity_id=match_id, details={"debate_id": str(debate_id)},
     )  # fmt: skip
-    return uuid.UUID(str(row[0]))
+    return debate_id
 
 
 def facts_for(match: match_queries.MatchRow, data_quality: float | None) -> DebateFacts:
@@ -129,29 +125,10 @@ async def run(
     try:
         async with transaction() as conn:
             match = await matches.get(conn, user, match_id)
-            cur = await conn.execute(
-                "select data_quality_score::float8 from public.lp_profiles where org_id = %(lp)s",
-                {"lp": match.lp_org_id},
-            )
-            quality = await cur.fetchone()
-        facts = facts_for(match, quality[0] if quality else None)
-        context = CallContext(
-            agent="debate", prompt_name="debate", prompt_version=agents.prompt_version(),
-            org_id=match.org_id, debate_id=debate_id,
-        )  # fmt: skip
-        tracing = llm.tracing if llm is not None else None
-        metadata = {"fund_id": str(match.fund_id), "lp_org_id": str(match.lp_org_id),
-                    "org_id": str(match.org_id), "debate_id": str(debate_id)}  # fmt: skip
-        with (tracing or Tracing(None)).trace("debate", metadata) as trace:
-            result = await agents.debate(
-                facts, llm=llm, context=context, label=label_for, tracing=tracing
-            )
-            if tracing is not None:
-                gap = abs(result.bull.score - result.bear.score)
-                debate_quality = round(result.synthesis.confidence * (1 - gap / 100), 3)
-                tracing.score(trace, "debate_quality", debate_quality)
+            quality = await queries.data_quality(conn, match.lp_org_id)
+        result = await analyse(match, quality, debate_id, llm)
         async with service() as conn:
-            await _store(conn, debate_id, match, result)
+            await store(conn, debate_id, match, result)
     except Exception:
         logger.exception("debate_failed", extra={"debate_id": str(debate_id)})
         async with service() as conn:
@@ -162,9 +139,41 @@ async def run(
             )
 
 
-async def _store(
+async def analyse(
+    match: match_queries.MatchRow,
+    quality: float | None,
+    debate_id: uuid.UUID,
+    llm: LlmClient | None,
+    *,
+    batch_run_id: uuid.UUID | None = None,
+) -> DebateResult:
+    """Debate a match (no database work: LLM calls can take minutes), traced."""
+    facts = facts_for(match, quality)
+    context = CallContext(
+        agent="debate", prompt_name="debate", prompt_version=agents.prompt_version(),
+        org_id=match.org_id, debate_id=debate_id, batch_run_id=batch_run_id,
+    )  # fmt: skip
+    tracing = llm.tracing if llm is not None else None
+    metadata = {"fund_id": str(match.fund_id), "lp_org_id": str(match.lp_org_id),
+                "org_id": str(match.org_id), "debate_id": str(debate_id)}  # fmt: skip
+    with (tracing or Tracing(None)).trace("debate", metadata) as trace:
+        result = await agents.debate(
+            facts, llm=llm, context=context, label=label_for, tracing=tracing
+        )
+        if tracing is not None:
+            gap = abs(result.bull.score - result.bear.score)
+            debate_quality = round(result.synthesis.confidence * (1 - gap / 100), 3)
+            tracing.score(trace, "debate_quality", debate_quality)
+    return result
+
+
+async def store(
     conn: Conn, debate_id: uuid.UUID, match: match_queries.MatchRow, result: DebateResult
 ) -> None:
+    """Every turn, the debate's end, its escalation, and its outcome on the match.
+
+    All in the caller's transaction.
+    """
     synthesis = result.synthesis
     await queries.insert_turns(conn, debate_id=debate_id, org_id=match.org_id, turns=result.turns)
     await queries.finish_debate(conn, debate_id, result)
@@ -175,7 +184,9 @@ async def _store(
         "rule": float(match.rule_score) if match.rule_score is not None else None,
         "semantic": float(match.semantic_score) if match.semantic_score is not None else None,
         "debate": synthesis.score,
-        "collaborative": None,
+        "collaborative": (
+            float(match.collaborative_score) if match.collaborative_score is not None else None
+        ),
     }
     await queries.apply_to_match(
         conn,

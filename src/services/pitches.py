@@ -22,6 +22,7 @@ from src.agents.llm import CallContext, LlmClient
 from src.agents.pitch import PitchFacts
 from src.agents.tracing import Tracing
 from src.db.queries.funds import list_track_records
+from src.db.queries.matches import MatchRow
 from src.db.queries.users import insert_audit
 from src.errors import InvalidInput, NotFound
 from src.services import funds, matches
@@ -82,9 +83,14 @@ class PitchView(BaseModel):
 async def facts_for(conn: Conn, user: User, match_id: uuid.UUID) -> tuple[Any, PitchFacts]:
     """The match and the facts a pitch may use."""
     match = await matches.get(conn, user, match_id)
-    fund = await funds.get(conn, match.fund_id, user.org_id)
+    return match, await facts_of(conn, match)
+
+
+async def facts_of(conn: Conn, match: MatchRow) -> PitchFacts:
+    """The facts a pitch for this match may use."""
+    fund = await funds.get(conn, match.fund_id, match.org_id)
     records = await list_track_records(conn, fund_id=fund.id)
-    facts = PitchFacts(
+    return PitchFacts(
         fund_name=fund.name,
         strategy=STRATEGY_LABELS.get(
             fund.strategy or "", fund.strategy or "private markets"
@@ -110,7 +116,6 @@ async def facts_for(conn: Conn, user: User, match_id: uuid.UUID) -> tuple[Any, P
         fit=list(match.talking_points),
         concerns=list(match.concerns),
     )
-    return match, facts
 
 
 async def generate(
@@ -118,29 +123,50 @@ async def generate(
 ) -> PitchView:
     """Write, review and save a pitch (version 1)."""
     match, facts = await facts_for(conn, user, request.match_id)
-    context = CallContext(
-        agent="pitch", prompt_name="pitch", prompt_version="", org_id=match.org_id
-    )
-    tracing = llm.tracing if llm is not None else Tracing(None)
-    metadata = {"fund_id": str(match.fund_id), "lp_org_id": str(match.lp_org_id),
-                "org_id": str(match.org_id), "kind": request.kind}  # fmt: skip
-    with tracing.trace("pitch", metadata):
-        result = await agent.write(facts, request.kind, request.tone, llm=llm, context=context)
+    result = await write(match, facts, request.kind, request.tone, llm=llm)
     if result.verdict == "rejected":
         raise InvalidInput(
             f"The draft did not pass review (score {result.review.score:.0f}): "
             + " ".join(result.review.notes or ["try another tone."]),
         )
+    pitch_id = await save(conn, match, request.kind, request.tone, result, user.person_id)
+    return await get(conn, user, pitch_id)
+
+
+async def write(
+    match: MatchRow,
+    facts: PitchFacts,
+    kind: Literal["email", "summary"],
+    tone: Literal["formal", "warm", "direct"],
+    *,
+    llm: LlmClient | None,
+    batch_run_id: uuid.UUID | None = None,
+) -> agent.PitchResult:
+    """Writer and critic, traced (no database work)."""
+    context = CallContext(
+        agent="pitch", prompt_name="pitch", prompt_version="", org_id=match.org_id,
+        batch_run_id=batch_run_id,
+    )  # fmt: skip
+    tracing = llm.tracing if llm is not None else Tracing(None)
+    metadata = {"fund_id": str(match.fund_id), "lp_org_id": str(match.lp_org_id),
+                "org_id": str(match.org_id), "kind": kind}  # fmt: skip
+    with tracing.trace("pitch", metadata):
+        return await agent.write(facts, kind, tone, llm=llm, context=context)
+
+
+async def save(
+    conn: Conn,
+    match: MatchRow,
+    kind: str,
+    tone: str,
+    result: agent.PitchResult,
+    person_id: uuid.UUID | None,
+) -> uuid.UUID:
+    """Store a reviewed draft as a new pitch (version 1); `person_id` None: the batch."""
     cur = await conn.execute(
         "insert into public.pitches (match_id, org_id, kind, tone, created_by)"
         " values (%(m)s, %(o)s, %(k)s, %(t)s, %(p)s) returning id",
-        {
-            "m": match.id,
-            "o": match.org_id,
-            "k": DB_KIND[request.kind],
-            "t": request.tone,
-            "p": user.person_id,
-        },  # fmt: skip
+        {"m": match.id, "o": match.org_id, "k": DB_KIND[kind], "t": tone, "p": person_id},
     )
     row = await cur.fetchone()
     assert row is not None
@@ -149,18 +175,19 @@ async def generate(
         "drafts": result.drafts, "model": result.model, "prompt_version": result.prompt_version,
         "fallback_reason": result.fallback_reason,
     }  # fmt: skip
-    await _add_version(conn, user, row[0], match.org_id, result.draft.subject,
+    await _add_version(conn, person_id, row[0], match.org_id, result.draft.subject,
                        result.draft.body, result.generated_by, review)  # fmt: skip
     await insert_audit(
         conn, action="pitch.generated", org_id=match.org_id, entity_type="pitch",
-        entity_id=row[0], details={"kind": request.kind, "verdict": result.verdict},
+        entity_id=row[0], details={"kind": kind, "verdict": result.verdict,
+                                   "by": "user" if person_id else "batch"},
     )  # fmt: skip
-    return await get(conn, user, row[0])
+    return uuid.UUID(str(row[0]))
 
 
 async def _add_version(
     conn: Conn,
-    user: User,
+    person_id: uuid.UUID | None,
     pitch_id: uuid.UUID,
     org_id: uuid.UUID,
     subject: str,
@@ -179,7 +206,7 @@ async def _add_version(
             "s": subject,
             "b": body,
             "g": generated_by,
-            "u": user.person_id,
+            "u": person_id,
             "r": Jsonb(review) if review is not None else None,
         },  # fmt: skip
     )
@@ -226,7 +253,7 @@ async def edit(conn: Conn, user: User, pitch_id: uuid.UUID, change: PitchEdit) -
     org = await conn.execute("select org_id from public.pitches where id = %(p)s", {"p": pitch_id})
     row = await org.fetchone()
     assert row is not None
-    await _add_version(conn, user, pitch_id, row[0], change.subject.strip(),
+    await _add_version(conn, user.person_id, pitch_id, row[0], change.subject.strip(),
                        change.body.strip(), "user", None)  # fmt: skip
     return await get(conn, user, pitch_id)
 

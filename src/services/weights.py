@@ -96,25 +96,35 @@ async def list_versions(conn: Conn) -> list[WeightsVersion]:
 async def create(conn: Conn, user: User, new: NewWeights) -> WeightsVersion:
     """Store a new version (and activate it unless asked not to)."""
     values = check(new.kind, new.weights)
+    version = await store(conn, new.kind, values, notes=new.notes, person_id=user.person_id)
+    if new.activate:
+        return await activate(conn, user, version)
+    return await _get(conn, version)
+
+
+async def store(
+    conn: Conn,
+    kind: str,
+    values: dict[str, float],
+    *,
+    notes: str | None,
+    person_id: Any = None,
+    metrics: dict[str, Any] | None = None,
+) -> int:
+    """Insert a checked version, inactive; `person_id` None: the monthly retrain."""
     cur = await conn.execute(
-        "insert into public.scoring_weights (kind, weights, notes, created_by)"
-        " values (%(k)s, %(w)s, %(n)s, %(p)s) returning version",
-        {
-            "k": new.kind,
-            "w": Jsonb(values),
-            "n": (new.notes or "").strip() or None,
-            "p": user.person_id,
-        },  # fmt: skip
-    )
+        "insert into public.scoring_weights (kind, weights, notes, metrics, created_by)"
+        " values (%(k)s, %(w)s, %(n)s, %(m)s, %(p)s) returning version",
+        {"k": kind, "w": Jsonb(check(kind, values)), "n": (notes or "").strip() or None,
+         "m": Jsonb(metrics) if metrics is not None else None, "p": person_id},
+    )  # fmt: skip
     row = await cur.fetchone()
     assert row is not None
     await insert_audit(
         conn, action="weights.created", entity_type="scoring_weights", entity_id=row[0],
-        details={"kind": new.kind, "weights": values},
+        details={"kind": kind, "weights": values},
     )  # fmt: skip
-    if new.activate:
-        return await activate(conn, user, int(row[0]))
-    return await _get(conn, int(row[0]))
+    return int(row[0])
 
 
 async def _get(conn: Conn, version: int) -> WeightsVersion:
@@ -130,8 +140,11 @@ async def _get(conn: Conn, version: int) -> WeightsVersion:
     return found
 
 
-async def activate(conn: Conn, user: User, version: int) -> WeightsVersion:
-    """Make a version the active one of its kind (a rollback is activating an older one)."""
+async def activate(conn: Conn, user: User | None, version: int) -> WeightsVersion:
+    """Make a version the active one of its kind (a rollback is activating an older one).
+
+    `user` None: the monthly retrain (the audit entry then has no actor).
+    """
     chosen = await _get(conn, version)
     # Two admins activating at once take turns (the one-active-per-kind index would refuse the
     # second with an error otherwise).

@@ -14,6 +14,39 @@ from src.agents.debate import DebateResult, Escalation, Turn
 Conn = AsyncConnection[TupleRow]
 
 
+async def insert_debate(
+    conn: Conn, *, fund_id: uuid.UUID, org_id: uuid.UUID, lp_org_id: uuid.UUID
+) -> uuid.UUID:
+    """A running debate of one (fund, LP)."""
+    cur = await conn.execute(
+        "insert into public.agent_debates (fund_id, org_id, lp_org_id)"
+        " values (%(f)s, %(o)s, %(lp)s) returning id",
+        {"f": fund_id, "o": org_id, "lp": lp_org_id},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return uuid.UUID(str(row[0]))
+
+
+async def data_quality(conn: Conn, lp_org_id: uuid.UUID) -> float | None:
+    """The LP profile's data quality score (0–1)."""
+    cur = await conn.execute(
+        "select data_quality_score::float8 from public.lp_profiles where org_id = %(lp)s",
+        {"lp": lp_org_id},
+    )
+    row = await cur.fetchone()
+    return row[0] if row else None
+
+
+async def debate_status(conn: Conn, debate_id: uuid.UUID) -> str | None:
+    """A debate's status (None when it no longer exists)."""
+    cur = await conn.execute(
+        "select status from public.agent_debates where id = %(d)s", {"d": debate_id}
+    )
+    row = await cur.fetchone()
+    return str(row[0]) if row else None
+
+
 async def insert_turns(
     conn: Conn, *, debate_id: uuid.UUID, org_id: uuid.UUID, turns: list[Turn]
 ) -> None:

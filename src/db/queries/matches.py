@@ -110,6 +110,16 @@ async def exclusion_counts(
     return {k: int(v) for k, v in (row or {}).items()}
 
 
+async def collaborative_signal(conn: Conn, strategy: str) -> dict[str, float]:
+    """Response rates (0–100) of each LP type to funds of this strategy's family."""
+    cur = await conn.execute(
+        "select lp_type, (response_rate * 100)::float8 from public.collaborative_signals"
+        " where fund_strategy = %(family)s",
+        {"family": strategy.split("/")[0]},
+    )
+    return {row[0]: float(row[1]) for row in await cur.fetchall()}
+
+
 async def commitments_in(
     conn: Conn, *, lp_ids: Sequence[uuid.UUID], strategies: list[str]
 ) -> dict[uuid.UUID, int]:
@@ -138,15 +148,17 @@ async def pinned_lps(conn: Conn, *, fund_id: uuid.UUID) -> list[uuid.UUID]:
 
 MATCH_UPSERT = """
 insert into public.fund_lp_matches (fund_id, org_id, lp_org_id, score, rule_score,
-  semantic_score, score_breakdown, explanation, talking_points, concerns, recommendation,
-  confidence, weights_version, model_version, prompt_version, computed_at, valid_until)
+  semantic_score, collaborative_score, score_breakdown, explanation, talking_points, concerns,
+  recommendation, confidence, weights_version, model_version, prompt_version, computed_at,
+  valid_until)
 values (%(fund_id)s, %(org_id)s, %(lp_org_id)s, %(score)s, %(rule_score)s, %(semantic_score)s,
-  %(score_breakdown)s, %(explanation)s, %(talking_points)s, %(concerns)s, %(recommendation)s,
-  %(confidence)s, %(weights_version)s, %(model_version)s, null, %(computed_at)s,
-  %(computed_at)s + interval '90 days')
+  %(collaborative_score)s, %(score_breakdown)s, %(explanation)s, %(talking_points)s,
+  %(concerns)s, %(recommendation)s, %(confidence)s, %(weights_version)s, %(model_version)s,
+  null, %(computed_at)s, %(computed_at)s + interval '90 days')
 on conflict (fund_id, lp_org_id) do update set
   score = excluded.score, rule_score = excluded.rule_score,
-  semantic_score = excluded.semantic_score, score_breakdown = excluded.score_breakdown,
+  semantic_score = excluded.semantic_score,
+  collaborative_score = excluded.collaborative_score, score_breakdown = excluded.score_breakdown,
   explanation = excluded.explanation, talking_points = excluded.talking_points,
   concerns = excluded.concerns, recommendation = excluded.recommendation,
   confidence = excluded.confidence, weights_version = excluded.weights_version,
@@ -156,6 +168,65 @@ on conflict (fund_id, lp_org_id) do update set
 -- weights): a still-valid debated match is not overwritten by rule scores.
 where fund_lp_matches.debate_score is null or fund_lp_matches.valid_until <= now()
 """
+
+
+MATCH_COLUMNS = (
+    "fund_id", "org_id", "lp_org_id", "score", "rule_score", "semantic_score",
+    "collaborative_score", "score_breakdown", "explanation", "talking_points", "concerns",
+    "recommendation", "confidence", "weights_version", "model_version", "computed_at",
+)  # fmt: skip
+
+
+async def copy_matches(conn: Conn, rows: list[dict[str, Any]]) -> None:
+    """Write many computed matches at once: COPY into a staging table, then one upsert.
+
+    The rules are `MATCH_UPSERT`'s: one row per (fund, LP), and a valid debated match stands.
+    """
+    if not rows:
+        return
+    await conn.execute(
+        "create temporary table if not exists match_stage on commit drop as"
+        " select fund_id, org_id, lp_org_id, score, rule_score, semantic_score,"
+        " collaborative_score, score_breakdown, explanation, talking_points, concerns,"
+        " recommendation, confidence, weights_version, model_version, computed_at"
+        " from public.fund_lp_matches limit 0"
+    )
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in MATCH_COLUMNS)
+    async with conn.cursor().copy(
+        sql.SQL("copy match_stage ({}) from stdin").format(columns)
+    ) as copy:
+        for r in rows:
+            await copy.write_row(
+                [Jsonb(r[c]) if c == "score_breakdown" else r[c] for c in MATCH_COLUMNS]
+            )
+    await conn.execute(
+        sql.SQL(
+            "insert into public.fund_lp_matches ({cols}, prompt_version, valid_until)"
+            " select {cols}, null, computed_at + interval '90 days' from match_stage"
+            " on conflict (fund_id, lp_org_id) do update set {updates}, debate_score = null"
+            " where fund_lp_matches.debate_score is null"
+            " or fund_lp_matches.valid_until <= now()"
+        ).format(
+            cols=columns,
+            updates=sql.SQL(", ").join(
+                sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c))
+                for c in (*MATCH_COLUMNS[3:], "prompt_version", "valid_until")
+            ),
+        )
+    )
+    await conn.execute("truncate match_stage")
+
+
+async def stored_matches(
+    conn: Conn, *, fund_id: uuid.UUID
+) -> dict[uuid.UUID, tuple[float, bool, bool]]:
+    """The fund's stored matches: LP → (score, still valid, debated)."""
+    cur = await conn.execute(
+        "select lp_org_id, score::float8, valid_until > now(), debate_score is not null"
+        " from public.fund_lp_matches where fund_id = %(f)s",
+        {"f": fund_id},
+    )
+    return {r[0]: (float(r[1]), bool(r[2]), bool(r[3])) for r in await cur.fetchall()}
 
 
 async def upsert_matches(conn: Conn, rows: list[dict[str, Any]]) -> None:
@@ -179,6 +250,17 @@ async def remove_stale(conn: Conn, *, fund_id: uuid.UUID, keep: Sequence[uuid.UU
              and not exists (select 1 from public.match_feedback b where b.match_id = m.id)
              and not exists (select 1 from public.pitches t where t.match_id = m.id)""",
         {"f": fund_id, "keep": list(keep)},
+    )
+    return cur.rowcount
+
+
+async def remove_matches(conn: Conn, *, fund_id: uuid.UUID, lps: Sequence[uuid.UUID]) -> int:
+    """Drop these LPs' matches of the fund."""
+    if not lps:
+        return 0
+    cur = await conn.execute(
+        "delete from public.fund_lp_matches where fund_id = %(f)s and lp_org_id = any(%(lps)s)",
+        {"f": fund_id, "lps": list(lps)},
     )
     return cur.rowcount
 

@@ -200,21 +200,38 @@ async def _weights(conn: Conn, kind: str) -> queries.Weights:
 
 
 def _order(rule_weights: dict[str, float], blend_weights: dict[str, float]) -> sql.Composable:
-    """The final score of a scored row as SQL (rule and semantic components blended)."""
-    rule = sql.SQL(" + ").join(
-        sql.SQL("{w} * coalesce(s.{f}, 50.0)").format(
-            w=sql.Literal(float(rule_weights.get(f, 0)) / 100), f=sql.Identifier(f)
+    """The final score of a scored row as SQL (as `bulk.blended` computes it with arrays).
+
+    The rule score, and the semantic and collaborative components where present, blended.
+    """
+    rule = sql.SQL("(0.0 + {})").format(
+        sql.SQL(" + ").join(
+            sql.SQL("{w} * coalesce(s.{f}, 50.0)").format(
+                w=sql.Literal(float(rule_weights.get(f, 0)) / 100), f=sql.Identifier(f)
+            )
+            for f in FACTORS
         )
-        for f in FACTORS
     )
-    wr = float(blend_weights.get("rule", 0))
-    ws = float(blend_weights.get("semantic", 0))
-    if wr + ws == 0:
-        return sql.SQL("({}) desc").format(rule)
+    wr, ws, wc = (float(blend_weights.get(k, 0)) for k in ("rule", "semantic", "collaborative"))
     return sql.SQL(
-        "(case when s.semantic is null then ({rule})"
-        " else ({wr} * ({rule}) + {ws} * s.semantic) / {total} end) desc"
-    ).format(rule=rule, wr=sql.Literal(wr), ws=sql.Literal(ws), total=sql.Literal(wr + ws))
+        "coalesce(({wr} * {rule}"
+        " + case when s.semantic is null then 0.0 else {ws} * s.semantic end"
+        " + case when s.collaborative is null then 0.0 else {wc} * s.collaborative end)"
+        " / nullif({wr} + case when s.semantic is null then 0.0 else {ws} end"
+        " + case when s.collaborative is null then 0.0 else {wc} end, 0), {rule}) desc"
+    ).format(rule=rule, wr=sql.Literal(wr), ws=sql.Literal(ws), wc=sql.Literal(wc))
+
+
+def collaborative_expr(signal: dict[str, float]) -> sql.Composable:
+    """The LP's segment's response rate to this fund's segment (0–100), or NULL."""
+    if not signal:
+        return sql.SQL("null::float8")
+    return sql.SQL("(case p.lp_type {} end)::float8").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {} then {}").format(sql.Literal(t), sql.Literal(float(r)))
+            for t, r in sorted(signal.items())
+        )
+    )
 
 
 async def compute_matches(
@@ -235,6 +252,8 @@ async def compute_matches(
     rule_w = await _weights(conn, "rule")
     blend_w = await _weights(conn, "blend")
     rules = build_rules(fund)
+    signal = await queries.collaborative_signal(conn, fund.strategy)
+    rules.factors["collaborative"] = collaborative_expr(signal)
     order = _order(rule_w.weights, blend_w.weights)
     rows = await queries.score_candidates(
         conn,
@@ -263,7 +282,7 @@ async def compute_matches(
     commitments = await queries.commitments_in(
         conn, lp_ids=[r["org_id"] for r in rows], strategies=fund.strategy_set
     )
-    matches = [_match_row(fund, r, commitments, rule_w, blend_w, now) for r in rows]
+    matches = [match_row(fund, r, commitments, rule_w, blend_w, now) for r in rows]
     await queries.upsert_matches(conn, matches)
     removed = await queries.remove_stale(conn, fund_id=fund.id, keep=[r["org_id"] for r in rows])
     # Counting what each filter excludes scans every LP again: only when nothing passed.
@@ -293,7 +312,7 @@ def _exclusions(counts: dict[str, int]) -> list[Exclusion]:
     return sorted(items, key=lambda e: -e.excluded)
 
 
-def _match_row(
+def match_row(
     fund: FundFacts,
     row: dict[str, Any],
     commitments: dict[uuid.UUID, int],
@@ -301,6 +320,7 @@ def _match_row(
     blend_w: queries.Weights,
     now: datetime,
 ) -> dict[str, Any]:
+    """A scored LP as a stored match: breakdown, blended score, label, reasons, versions."""
     candidate = Candidate(
         org_id=row["org_id"],
         name=row["name"],
@@ -326,10 +346,10 @@ def _match_row(
     )
     rule_score, entries = breakdown(fund, candidate, rule_w.weights)
     semantic = candidate.scores["semantic"]
-    score = blend(
-        {"rule": rule_score, "semantic": semantic, "debate": None, "collaborative": None},
-        blend_w.weights,
-    )
+    collaborative = row.get("collaborative")
+    components = {"rule": rule_score, "semantic": semantic, "debate": None,
+                  "collaborative": collaborative}  # fmt: skip
+    score = blend(components, blend_w.weights)
     failed = [HARD_FILTER_LABELS[name] for name in row.get("failed") or []]
     label = "avoid" if failed else label_for(score)
     explanation, points, concerns = compose(fund, candidate, entries, score, label)
@@ -342,12 +362,17 @@ def _match_row(
         "score": score,
         "rule_score": rule_score,
         "semantic_score": None if semantic is None else round(semantic, 2),
+        "collaborative_score": None if collaborative is None else round(collaborative, 2),
         "score_breakdown": {
             "analysis": ANALYSIS_KIND,
             "factors": entries,
             "rule_weights_version": rule_w.version,
             "blend_weights_version": blend_w.version,
-            "blend": {k: v for k, v in blend_w.weights.items() if k in ("rule", "semantic")},
+            "blend": {
+                k: v
+                for k, v in blend_w.weights.items()
+                if k in ("rule", "semantic", "collaborative")
+            },
             "embedding_model": fund.model if fund.thesis_vector is not None else None,
             "excluded_by": failed,
         },

@@ -1,0 +1,412 @@
+"""The matching rules as array operations, for scoring many funds against the whole LP base.
+
+`rules.py` states the rules as SQL for one fund at a time (a page view, a publish). The batch
+scores every fund each night, so here the LP base is loaded once into arrays (one row per LP:
+set memberships as boolean matrices, sizes as floats with NaN for "no data", mandate vectors as
+one float32 matrix) and each fund is a handful of vector operations over all LPs. The two
+implementations must agree: tests run both on the same markets and compare every stored row.
+
+The order of the best matches is the same as the SQL's: final score, then LP id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from psycopg import AsyncConnection
+from psycopg.adapt import Loader
+from psycopg.pq import Format
+from psycopg.rows import TupleRow
+
+from src.services.matching.rules import (
+    CHECK_SHARE_CEILING,
+    CHECK_SHARE_IDEAL,
+    DEFAULT_SIMILARITY_RANGE,
+    FACTORS,
+    HARD_FILTER_LABELS,
+    NO_DATA_SCORE,
+    SIMILARITY_RANGE,
+    FundFacts,
+)
+from src.services.taxonomy import geography_match_set
+
+Conn = AsyncConnection[TupleRow]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+# The LP columns the breakdown and reasons read, in the order `candidate_row` returns them.
+LP_COLUMNS: Final = (
+    "org_id", "name", "lp_type", "region", "aum_musd", "strategies", "geographies", "sectors",
+    "fund_size_min_musd", "fund_size_max_musd", "check_size_min_musd", "check_size_max_musd",
+    "min_track_record_years", "esg_required", "emerging_manager_program", "actively_looking",
+    "data_quality_score", "last_verified_at", "hq_country",
+)  # fmt: skip
+
+_LP_QUERY = """
+select p.org_id, p.lp_name, p.lp_type, p.region, p.aum_musd::float8, p.strategies,
+  p.geographies, p.sectors, p.fund_size_min_musd::float8, p.fund_size_max_musd::float8,
+  p.check_size_min_musd::float8, p.check_size_max_musd::float8, p.min_track_record_years,
+  p.esg_required, p.emerging_manager_program, p.actively_looking,
+  p.data_quality_score::float8, p.last_verified_at, o.hq_country, p.is_active
+from market.lp_profiles p join public.organizations o on o.id = p.org_id
+{where}
+order by p.org_id
+"""
+
+
+class _VectorLoader(Loader):
+    """pgvector's binary form (dims, unused, big-endian float32s) straight into numpy."""
+
+    format = Format.BINARY
+
+    def load(self, data: Any) -> npt.NDArray[np.float32]:
+        return np.frombuffer(bytes(data), dtype=">f4", offset=4).astype(np.float32)
+
+
+def _membership(values: Sequence[list[str]]) -> tuple[Bools, dict[str, int]]:
+    vocabulary: dict[str, int] = {}
+    for codes in values:
+        for code in codes:
+            vocabulary.setdefault(code, len(vocabulary))
+    matrix = np.zeros((len(values), max(len(vocabulary), 1)), dtype=np.bool_)
+    for row, codes in enumerate(values):
+        for code in codes:
+            matrix[row, vocabulary[code]] = True
+    return matrix, vocabulary
+
+
+def _floats(values: Sequence[float | int | None]) -> Floats:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _tristate(values: Sequence[bool | None]) -> Floats:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+@dataclass
+class LpBase:
+    """Every LP's matching facts as arrays; `rows` keeps the columns the reasons need."""
+
+    rows: list[tuple[Any, ...]]
+    model: str
+    ids: list[uuid.UUID] = field(init=False)
+    index: dict[uuid.UUID, int] = field(init=False)
+    active: Bools = field(init=False)
+    strategies: Bools = field(init=False)
+    strategy_codes: dict[str, int] = field(init=False)
+    geographies: Bools = field(init=False)
+    geography_codes: dict[str, int] = field(init=False)
+    sectors: Bools = field(init=False)
+    sector_codes: dict[str, int] = field(init=False)
+    fund_min: Floats = field(init=False)
+    fund_max: Floats = field(init=False)
+    check_min: Floats = field(init=False)
+    check_max: Floats = field(init=False)
+    min_track: Floats = field(init=False)
+    esg: Floats = field(init=False)
+    lp_types: npt.NDArray[np.str_] = field(init=False)
+    vectors: npt.NDArray[np.float32] | None = None
+    has_vector: Bools = field(init=False)
+    norms: Floats = field(init=False)
+
+    def __post_init__(self) -> None:
+        column = {name: i for i, name in enumerate(LP_COLUMNS)}
+        self.ids = [r[0] for r in self.rows]
+        self.index = {lp: i for i, lp in enumerate(self.ids)}
+        self.active = np.array([bool(r[-1]) for r in self.rows], dtype=np.bool_)
+        self.strategies, self.strategy_codes = _membership([r[5] for r in self.rows])
+        self.geographies, self.geography_codes = _membership([r[6] for r in self.rows])
+        self.sectors, self.sector_codes = _membership([r[7] for r in self.rows])
+        for name in ("fund_min", "fund_max", "check_min", "check_max", "min_track"):
+            source = {"fund_min": "fund_size_min_musd", "fund_max": "fund_size_max_musd",
+                      "check_min": "check_size_min_musd", "check_max": "check_size_max_musd",
+                      "min_track": "min_track_record_years"}[name]  # fmt: skip
+            setattr(self, name, _floats([r[column[source]] for r in self.rows]))
+        self.esg = _tristate([r[column["esg_required"]] for r in self.rows])
+        self.lp_types = np.array([r[2] for r in self.rows], dtype=np.str_)
+        self.has_vector = np.zeros(len(self.rows), dtype=np.bool_)
+        self.norms = np.zeros(len(self.rows), dtype=np.float64)
+
+    def attach_vectors(self, pairs: list[tuple[uuid.UUID, npt.NDArray[np.float32]]]) -> None:
+        """Put each LP's mandate vector in its row of one matrix."""
+        if not pairs or not self.rows:
+            return
+        dims = len(pairs[0][1])
+        self.vectors = np.zeros((len(self.rows), dims), dtype=np.float32)
+        for lp, vector in pairs:
+            row = self.index.get(lp)
+            if row is not None and len(vector) == dims:
+                self.vectors[row] = vector
+                self.has_vector[row] = True
+        self.norms = np.linalg.norm(self.vectors.astype(np.float64), axis=1)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+async def load_lp_base(
+    conn: Conn, *, model: str, only: Sequence[uuid.UUID] | None = None
+) -> LpBase:
+    """Every LP (or only some), with its mandate vector for `model`."""
+    where = "where p.org_id = any(%(only)s)" if only is not None else ""
+    params = {"only": list(only) if only is not None else None, "model": model}
+    cur = await conn.execute(_LP_QUERY.format(where=where), params)  # noqa: S608 - constant
+    base = LpBase(rows=list(await cur.fetchall()), model=model)
+    oid_cur = await conn.execute("select to_regtype('extensions.vector')::oid")
+    oid = await oid_cur.fetchone()
+    if oid is None or oid[0] is None or not len(base):
+        return base
+    vectors = conn.cursor(binary=True)
+    vectors.adapters.register_loader(oid[0], _VectorLoader)
+    await vectors.execute(
+        "select org_id, embedding from market.lp_mandate_vectors where model = %(model)s"
+        + (" and org_id = any(%(only)s)" if only is not None else ""),
+        params,
+    )
+    base.attach_vectors(list(await vectors.fetchall()))
+    return base
+
+
+@dataclass
+class FundScores:
+    """One fund scored against every LP of a base."""
+
+    fund: FundFacts
+    passes: Bools
+    failed: dict[str, Bools]
+    factors: dict[str, Floats]
+    similarity: Floats
+    collaborative: Floats
+    final: Floats
+    passing: int
+
+
+def _any_of(matrix: Bools, codes: dict[str, int], wanted: Sequence[str]) -> Bools:
+    columns = [codes[c] for c in wanted if c in codes]
+    if not columns:
+        return np.zeros(matrix.shape[0], dtype=np.bool_)
+    return np.asarray(matrix[:, columns].any(axis=1))
+
+
+def _filters(base: LpBase, fund: FundFacts) -> dict[str, Bools]:
+    target = fund.target_size_musd
+    with np.errstate(invalid="ignore"):
+        has_strategies = base.strategies.any(axis=1)
+        strategy = ~has_strategies | _any_of(base.strategies, base.strategy_codes,
+                                             fund.strategy_set)  # fmt: skip
+        if fund.geographies and "global" not in fund.geographies:
+            wanted = geography_match_set(fund.geographies)
+            geography = ~base.geographies.any(axis=1) | _any_of(
+                base.geographies, base.geography_codes, wanted
+            )
+        else:
+            geography = np.ones(len(base), dtype=np.bool_)
+        fund_size = (np.isnan(base.fund_min) | (base.fund_min <= target)) & (
+            np.isnan(base.fund_max) | (base.fund_max >= target)
+        )
+        track = np.isnan(base.min_track) | (base.min_track <= fund.track_years)
+        esg = np.ones(len(base), dtype=np.bool_) if fund.has_esg_policy else base.esg != 1.0
+    return {
+        "active": base.active,
+        "strategy": strategy,
+        "geography": geography,
+        "fund_size": fund_size,
+        "track_record": track,
+        "esg": esg,
+    }
+
+
+def _sector(base: LpBase, fund: FundFacts) -> Floats:
+    nan = np.full(len(base), np.nan)
+    if not fund.sectors:
+        return nan
+    covered = np.zeros(len(base), dtype=np.float64)
+    for sector in fund.sectors:
+        code = base.sector_codes.get(sector)
+        if code is not None:
+            covered += base.sectors[:, code]
+    score = 100.0 * covered / len(fund.sectors)
+    return np.where(base.sectors.any(axis=1), score, nan)
+
+
+def _size(base: LpBase, fund: FundFacts) -> Floats:
+    target = float(fund.target_size_musd)
+    lo, hi = base.fund_min, base.fund_max
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centrality = np.full(len(base), np.nan)
+        if target > 0:
+            ranged = (lo > 0) & (hi > lo)
+            value = 100.0 * (1 - np.abs(2 * np.log(target / lo) / np.log(hi / lo) - 1))
+            centrality = np.where(ranged, np.clip(value, 0.0, 100.0), centrality)
+        point = (lo > 0) & (hi == lo)
+        centrality = np.where(point, 100.0, centrality)
+        cmin, cmax = base.check_min, base.check_max
+        typical = np.where(
+            (cmin > 0) & (cmax > 0), np.sqrt(cmin * cmax), np.where(np.isnan(cmax), cmin, cmax)
+        )
+        share = typical / target if target != 0 else np.full(len(base), np.nan)
+        low, high = CHECK_SHARE_IDEAL
+        falling = np.maximum(0.0, 100.0 * (1 - (share - high) / (CHECK_SHARE_CEILING - high)))
+        cheque = np.where(share < low, 100.0 * share / low, np.where(share <= high, 100.0, falling))
+        cheque = np.where(np.isnan(share), np.nan, cheque)
+    both = (centrality + cheque) / 2
+    return np.where(np.isnan(centrality), cheque, np.where(np.isnan(cheque), centrality, both))
+
+
+def _track_record(base: LpBase, fund: FundFacts) -> Floats:
+    margin = np.minimum(100.0, 60.0 + 10.0 * (fund.track_years - base.min_track))
+    performance = fund.performance_score
+    if performance is None:
+        return np.where(np.isnan(base.min_track), np.nan, margin)
+    perf = round(performance, 4)
+    return np.where(np.isnan(base.min_track), perf, (margin + perf) / 2)
+
+
+def _esg(base: LpBase, fund: FundFacts) -> Floats:
+    otherwise = 80.0 if fund.has_esg_policy else 60.0
+    return np.where(np.isnan(base.esg), np.nan, np.where(base.esg == 1.0, 100.0, otherwise))
+
+
+def similarity(base: LpBase, fund: FundFacts) -> Floats:
+    """Cosine of each LP's mandate vector with the fund's thesis (NaN without a vector)."""
+    nan = np.full(len(base), np.nan)
+    if fund.thesis_vector is None or base.vectors is None or fund.model != base.model:
+        return nan
+    thesis = np.asarray(fund.thesis_vector, dtype=np.float32)
+    if thesis.shape[0] != base.vectors.shape[1]:
+        return nan
+    dots = (base.vectors @ thesis).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = dots / (base.norms * float(np.linalg.norm(thesis.astype(np.float64))))
+    return np.where(base.has_vector, cosine, nan)
+
+
+def _semantic(fund: FundFacts, cosine: Floats) -> Floats:
+    low, high = SIMILARITY_RANGE.get(fund.model, DEFAULT_SIMILARITY_RANGE)
+    return np.clip(100.0 * (cosine - low) / (high - low), 0.0, 100.0)
+
+
+def final_scores(
+    factors: dict[str, Floats],
+    collaborative: Floats,
+    rule_weights: dict[str, float],
+    blend_weights: dict[str, float],
+) -> Floats:
+    """The final score each LP is ranked by (the SQL's `order by` of `engine._order`)."""
+    rule = np.zeros_like(collaborative)
+    for name in FACTORS:
+        values = factors[name]
+        rule = rule + float(rule_weights.get(name, 0)) / 100 * np.where(
+            np.isnan(values), NO_DATA_SCORE, values
+        )
+    return blended(rule, factors["semantic"], collaborative, blend_weights)
+
+
+def blended(
+    rule: Floats, semantic: Floats, collaborative: Floats, weights: dict[str, float]
+) -> Floats:
+    """Rule, meaning and collaborative components, each weighted where present."""
+    wr = float(weights.get("rule", 0))
+    ws = float(weights.get("semantic", 0))
+    wc = float(weights.get("collaborative", 0))
+    has_s = ~np.isnan(semantic)
+    has_c = ~np.isnan(collaborative)
+    total = wr + np.where(has_s, ws, 0.0) + np.where(has_c, wc, 0.0)
+    weighted = (
+        wr * rule
+        + np.where(has_s, ws * np.nan_to_num(semantic), 0.0)
+        + np.where(has_c, wc * np.nan_to_num(collaborative), 0.0)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, weighted / total, rule)
+
+
+def collaborative_scores(
+    base: LpBase, fund: FundFacts, signal: dict[tuple[str, str], float]
+) -> Floats:
+    """The response rate (0–100) of each LP's segment to the fund's segment (NaN when unknown)."""
+    scores = np.full(len(base), np.nan)
+    family = fund.strategy.split("/")[0]
+    for (lp_type, strategy), rate in signal.items():
+        if strategy == family:
+            scores[base.lp_types == lp_type] = rate
+    return scores
+
+
+def score_fund(
+    base: LpBase,
+    fund: FundFacts,
+    *,
+    rule_weights: dict[str, float],
+    blend_weights: dict[str, float],
+    signal: dict[tuple[str, str], float] | None = None,
+    cosine: Floats | None = None,
+) -> FundScores:
+    """Every hard filter, factor and final score of one fund against every LP of the base.
+
+    `cosine` holds the thesis similarities when they were computed for many funds at once.
+    """
+    failed = {name: ~ok for name, ok in _filters(base, fund).items()}
+    passes = ~np.logical_or.reduce(list(failed.values())) if len(base) else np.zeros(0, bool)
+    if cosine is None:
+        cosine = similarity(base, fund)
+    factors = {
+        "sector": _sector(base, fund),
+        "size": _size(base, fund),
+        "track_record": _track_record(base, fund),
+        "esg": _esg(base, fund),
+        "semantic": _semantic(fund, cosine),
+    }
+    collaborative = collaborative_scores(base, fund, signal or {})
+    final = final_scores(factors, collaborative, rule_weights, blend_weights)
+    return FundScores(
+        fund=fund,
+        passes=passes,
+        failed=failed,
+        factors=factors,
+        similarity=cosine,
+        collaborative=collaborative,
+        final=final,
+        passing=int(passes.sum()),
+    )
+
+
+def best(scores: FundScores, keep: int, *, order_keys: npt.NDArray[np.int64]) -> list[int]:
+    """Rows of the best `keep` passing LPs: highest final score, then lowest LP id."""
+    candidates = np.flatnonzero(scores.passes)
+    if candidates.size > keep * 4:
+        # Partition first: sorting 100k rows per fund costs more than scoring them.
+        threshold = np.partition(scores.final[candidates], -keep)[-keep]
+        candidates = candidates[scores.final[candidates] >= threshold]
+    ordered = candidates[np.lexsort((order_keys[candidates], -scores.final[candidates]))]
+    return [int(i) for i in ordered[:keep]]
+
+
+def id_order(base: LpBase) -> npt.NDArray[np.int64]:
+    """Each LP's rank by id, as Postgres orders uuids (byte order)."""
+    ranks = np.empty(len(base), dtype=np.int64)
+    ranks[np.argsort(np.array([lp.bytes for lp in base.ids], dtype=object))] = np.arange(len(base))
+    return ranks
+
+
+def candidate_row(
+    base: LpBase, scores: FundScores, row: int, *, pinned: bool = False
+) -> dict[str, Any]:
+    """One LP's scored row, shaped like `queries.score_candidates` returns it."""
+    values = dict(zip(LP_COLUMNS, base.rows[row][: len(LP_COLUMNS)], strict=True))
+    for name in FACTORS:
+        value = scores.factors[name][row]
+        values[name] = None if np.isnan(value) else float(value)
+    cosine = scores.similarity[row]
+    values["similarity"] = None if np.isnan(cosine) else float(cosine)
+    collaborative = scores.collaborative[row]
+    values["collaborative"] = None if np.isnan(collaborative) else float(collaborative)
+    values["passing"] = scores.passing
+    if pinned:
+        values["failed"] = [name for name in HARD_FILTER_LABELS if scores.failed[name][row]]
+    return values
