@@ -66,6 +66,16 @@ async def timed(pool: Pool, principal: Principal, run, repeats: int) -> list[flo
     return samples
 
 
+async def ensure_market(admin_url: str, *, lps: int, funds: int) -> None:
+    """Migrate, and load the generated market with a random vector per LP once."""
+    await apply_migrations(admin_url)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("select count(*) from lp_profiles").fetchone()[0]:
+            market = generate_market(seed=7, lps=lps, funds=funds, as_of=date(2026, 11, 27))
+            load_market(conn, market)
+            add_vectors(admin_url)
+
+
 def add_vectors(admin_url: str) -> float:
     started = time.perf_counter()
     rng = np.random.default_rng(7)

@@ -18,22 +18,19 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import psycopg
 
-from bench.lp_search import add_vectors, percentiles
+from bench.lp_search import ensure_market, percentiles
 from src.agents.embeddings import LocalEmbeddings
 from src.auth.tokens import Principal
 from src.config import Settings
 from src.db.embedded import start_embedded
-from src.db.migrate import apply_migrations
 from src.db.pool import create_pool
 from src.db.tenancy import user_transaction
-from src.demo.load import load_market
-from src.demo.market import generate_market
 from src.services.matching import engine
 
 
@@ -47,14 +44,8 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         server = start_embedded(args.data_dir or Path(scratch), database="bench_lps")
         try:
-            await apply_migrations(server.admin_url)
+            await ensure_market(server.admin_url, lps=args.lps, funds=args.funds)
             with psycopg.connect(server.admin_url, autocommit=True) as conn:
-                if not conn.execute("select count(*) from lp_profiles").fetchone()[0]:
-                    market = generate_market(
-                        seed=7, lps=args.lps, funds=args.funds, as_of=date(2026, 11, 27)
-                    )
-                    load_market(conn, market)
-                    add_vectors(server.admin_url)
                 user, funds = _member_and_funds(conn)
                 vectors = _all_vectors(conn)
             settings = Settings(_env_file=None, database_url=server.app_url)  # type: ignore[call-arg]

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     database_admin_url: SecretStr | None = None
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
+    # Seconds a request (or a batch step) waits for a connection before failing.
+    db_pool_timeout_seconds: float = Field(default=30, gt=0, le=600)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit_enabled: bool = True

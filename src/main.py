@@ -6,6 +6,8 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -14,9 +16,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from src.agents.batch.cli import config_from
+from src.agents.batch.runner import Options, Worker
 from src.agents.call_log import build_llm
 from src.agents.embed import Progress, embed_pending
-from src.agents.embeddings import build_embeddings
+from src.agents.embeddings import EmbeddingProvider, build_embeddings
 from src.agents.tracing import build_tracing
 from src.auth.sessions import CookieSpec
 from src.auth.setup import build_auth
@@ -24,6 +28,7 @@ from src.auth.tokens import Clock, utc_now
 from src.config import Settings, get_settings
 from src.db.migrate import apply_migrations
 from src.db.pool import create_pool, resolve_database
+from src.db.tenancy import Pool
 from src.demo.generate import ensure_demo_market
 from src.errors import register_error_handlers
 from src.logging_config import configure_logging
@@ -87,19 +92,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.tracing = build_tracing(settings)
     app.state.llm = build_llm(settings, pool, app.state.tracing)
     app.state.indexing = Progress()
-    indexing = None
+    indexing = first_run = None
     if settings.app_env == "development" and target.embedded is not None:
         # The demo's mandates are embedded in the background; search shows "indexing n / N".
         indexing = asyncio.create_task(
             embed_pending(pool, app.state.embeddings, progress=app.state.indexing)
         )
+        if settings.demo_market:
+            first_run = asyncio.create_task(
+                _demo_nightly(pool, app.state.embeddings, settings, indexing)
+            )
     app.state.database = target
     logger.info("app_started", env=settings.app_env, embedded=target.embedded is not None)
     try:
         yield
     finally:
-        if indexing is not None:
-            indexing.cancel()
+        for task in (indexing, first_run):
+            if task is not None:
+                task.cancel()
         await app.state.storage.aclose()
         if app.state.llm is not None:
             await app.state.llm.aclose()
@@ -109,6 +119,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.
             await run_in_threadpool(target.embedded.release)
         logger.info("app_stopped")
+
+
+async def _demo_nightly(
+    pool: Pool, embeddings: EmbeddingProvider, settings: Settings, indexing: asyncio.Task[Any]
+) -> None:
+    """On a laptop, run tonight's batch once the demo is indexed.
+
+    The demo funds then open with their matches scored, their best ones analysed and pitch
+    drafts written. It uses the offline analyst, so a start never spends LLM money; "Run full
+    analysis" on a match uses the LLM when one is configured.
+    """
+    await indexing
+    config = replace(config_from(settings), deadline_utc=None)
+    worker = Worker(pool, "nightly", config=config, embeddings=embeddings, llm=None)
+    try:
+        outcome = await worker.run(Options())
+    except Exception:
+        logger.exception("demo_nightly_failed")
+        return
+    if outcome.run is not None:
+        logger.info("demo_nightly_finished", summary=outcome.run.summary)
 
 
 ROUTERS = (

@@ -293,7 +293,29 @@ def make_escalation(conn: psycopg.Connection, *, debate_id: uuid.UUID, **values:
 
 
 def make_batch_run(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
-    return insert(conn, "batch_runs", {"job": "nightly", **values})
+    return insert(conn, "batch_runs", {"job": "nightly", "status": "succeeded", **values})
+
+
+def make_batch_item(conn: psycopg.Connection, *, fund_id: uuid.UUID, **values: Any) -> int:
+    run_id = values.pop("run_id", None) or make_batch_run(conn, status="succeeded")
+    defaults = {"run_id": run_id, "phase": "score", "fund_id": fund_id}
+    return insert(conn, "batch_items", {**defaults, **values})
+
+
+def make_entity_change(conn: psycopg.Connection, **values: Any) -> int:
+    defaults = {"entity_type": "lp", "entity_id": uuid.uuid4()}
+    return insert(conn, "entity_changes", {**defaults, **values})
+
+
+def make_collaborative_signal(conn: psycopg.Connection, **values: Any) -> str:
+    defaults = {"lp_type": unique("type"), "fund_strategy": "venture", "contributors": 5,
+                "samples": 12, "responses": 5, "response_rate": 0.4167}  # fmt: skip
+    return insert(conn, "collaborative_signals", {**defaults, **values}, key="lp_type")
+
+
+def make_retrain_report(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
+    defaults = {"decision": "kept", "samples": 80, "positives": 30, "message": "Kept."}
+    return insert(conn, "retrain_reports", {**defaults, **values})
 
 
 def make_llm_call(conn: psycopg.Connection, **values: Any) -> uuid.UUID:

@@ -42,6 +42,7 @@ def create_pool(url: str, settings: Settings) -> AsyncConnectionPool[AsyncConnec
         check=AsyncConnectionPool.check_connection,
         max_lifetime=30 * 60,
         max_idle=5 * 60,
+        timeout=settings.db_pool_timeout_seconds,
         open=False,
         name="lpxgp",
     )

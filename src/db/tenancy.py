@@ -52,8 +52,10 @@ async def service_transaction(
     The batch reads the whole LP base in one statement and passes a longer timeout.
     """
     async with pool.connection() as conn, conn.transaction():
+        # The claims say service_role too, as a Supabase service key's do (auth.role()).
         await conn.execute(
             "select set_config('role', 'service_role', true), "
+            "set_config('request.jwt.claims', '{\"role\": \"service_role\"}', true), "
             "set_config('statement_timeout', %(timeout)s, true)",
             {"timeout": statement_timeout},
         )

@@ -17,7 +17,8 @@ from src.demo.market import COLUMNS, DEMO_PASSWORD, Market
 # configuration (seeded by a migration) and survive a reset.
 RESET_TABLES = (
     "organizations", "people", "investments", "embeddings", "batch_runs", "llm_calls",
-    "alerts", "audit_log", "invitations",
+    "alerts", "audit_log", "invitations", "entity_changes", "collaborative_signals",
+    "retrain_reports",
 )  # fmt: skip
 
 

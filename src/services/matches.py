@@ -11,6 +11,7 @@ from psycopg.rows import TupleRow
 from pydantic import BaseModel, Field, field_validator
 
 from src.agents.embeddings import EmbeddingProvider
+from src.db.queries import funds as fund_queries
 from src.db.queries import matches as queries
 from src.db.queries.matches import MatchFilters, MatchRow
 from src.errors import NotFound
@@ -138,6 +139,19 @@ async def list_for_fund(
         conn, fund_id, embeddings=embeddings, now=now, can_write=user.can_write
     )
     return await _page(conn, user, fund_id, query, now=now)
+
+
+async def refresh_published(
+    conn: Conn, fund_id: uuid.UUID, status: str, *, embeddings: EmbeddingProvider, now: datetime
+) -> engine.MatchRun | None:
+    """After a publish or edit: rule scores at once, the full analysis queued for tonight.
+
+    Drafts are never matched; a closed fund is no longer analysed.
+    """
+    if status in ("draft", "closed"):
+        return None
+    await fund_queries.request_analysis(conn, fund_id=fund_id)
+    return await engine.compute_matches(conn, fund_id, embeddings=embeddings, now=now)
 
 
 async def generate(

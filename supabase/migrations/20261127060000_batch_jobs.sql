@@ -130,11 +130,13 @@ create table public.collaborative_signals (
   lp_type text not null,
   fund_strategy text not null check (fund_strategy ~ '^[a-z_]+$'),
   contributors integer not null check (contributors >= 5),
-  samples integer not null check (samples >= contributors),
-  responses integer not null check (responses between 0 and samples),
+  samples integer not null,
+  responses integer not null,
   response_rate numeric(5, 4) not null check (response_rate between 0 and 1),
   computed_at timestamptz not null default now(),
-  primary key (lp_type, fund_strategy)
+  primary key (lp_type, fund_strategy),
+  constraint collaborative_signals_counts check (samples >= contributors
+    and responses between 0 and samples)
 );
 
 alter table public.collaborative_signals enable row level security;
@@ -150,14 +152,15 @@ create table public.retrain_reports (
   run_id uuid references public.batch_runs (id) on delete set null,
   decision text not null check (decision in ('adopted', 'kept', 'insufficient_data',
                                              'rolled_back')),
-  samples integer not null default 0 check (samples >= 0),
-  positives integer not null default 0 check (positives between 0 and samples),
+  samples integer not null default 0,
+  positives integer not null default 0,
   organisations integer not null default 0 check (organisations >= 0),
   current_version integer references public.scoring_weights (version),
   new_version integer references public.scoring_weights (version),
   metrics jsonb not null default '{}'::jsonb check (jsonb_typeof(metrics) = 'object'),
   message text not null,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  constraint retrain_reports_positives check (positives between 0 and samples)
 );
 create index retrain_reports_created on public.retrain_reports (created_at desc);
 create index retrain_reports_run on public.retrain_reports (run_id);

@@ -9,19 +9,10 @@ import psycopg
 import pytest
 
 from src.agents.embeddings import LocalEmbeddings
-from src.db.pool import create_pool
 from src.db.tenancy import service_transaction
 from src.services.matching import engine
 from tests import factories as f
 from tests.agents.batch_support import load_demo, matches, run_job, scalar
-
-
-@pytest.fixture
-async def pool(empty_db, make_settings):
-    pool = create_pool(empty_db.app_url, make_settings(db_pool_max_size=12))
-    await pool.open(wait=True)
-    yield pool
-    await pool.close()
 
 
 def active_funds(url: str) -> list:

@@ -10,7 +10,6 @@ import pytest
 from src.agents.embed import embed_pending, main
 from src.agents.embeddings import LOCAL_MODEL, LocalEmbeddings
 from src.config import get_settings
-from src.db.pool import create_pool
 from tests import factories as f
 from tests.fakes.server import serve
 from tests.fakes.voyage import FakeVoyage
@@ -18,14 +17,6 @@ from tests.helpers import PASSWORD, running_client, sign_in
 
 RELEVANT = "Swedish public pension with an emerging manager programme for healthcare and life-science funds."
 IRRELEVANT = "Texas family office buying oil and gas royalties and Permian ranch land."
-
-
-@pytest.fixture
-async def pool(empty_db, make_settings):
-    pool = create_pool(empty_db.app_url, make_settings())
-    await pool.open(wait=True)
-    yield pool
-    await pool.close()
 
 
 def stored(db) -> dict:

@@ -336,6 +336,55 @@ TABLES = [
         ("status", "failed"),
     ),
     admin_only(
+        "batch_items",
+        lambda conn, w: f.make_batch_item(conn, fund_id=w["fund_a"]),
+        lambda conn, w: {
+            "run_id": f.make_batch_run(conn),
+            "phase": "score",
+            "fund_id": w["fund_a"],
+        },  # fmt: skip
+        ("priority", 7),
+    ),
+    # Written only by triggers (security definer): platform admins read it.
+    Table(
+        "entity_changes",
+        lambda conn, w: f.make_entity_change(conn, entity_id=w["lp"]),
+        lambda conn, w, _u: {"entity_type": "fund", "entity_id": w["fund_a"]},
+        ("entity_type", "fund"),
+        select=PLATFORM,
+        insert=NOBODY,
+        update=NOBODY,
+        delete=NOBODY,
+        no_grant=frozenset({"insert", "update", "delete"}),
+    ),
+    # Shared market knowledge with no organisation in it: every signed-in user reads it, only
+    # the retrain (service path) writes it.
+    Table(
+        "collaborative_signals",
+        lambda conn, w: f.make_collaborative_signal(conn),
+        lambda conn, w, _u: {
+            "lp_type": f.unique("t"),
+            "fund_strategy": "venture",
+            "contributors": 5,
+            "samples": 5,
+            "responses": 1,
+            "response_rate": 0.2,
+        },  # fmt: skip
+        ("samples", 9),
+        select=SIGNED_IN,
+        insert=NOBODY,
+        update=NOBODY,
+        delete=NOBODY,
+        key="lp_type",
+        no_grant=frozenset({"insert", "update", "delete"}),
+    ),
+    admin_only(
+        "retrain_reports",
+        lambda conn, w: f.make_retrain_report(conn),
+        lambda conn, w: {"decision": "kept", "message": "m"},
+        ("message", "changed"),
+    ),
+    admin_only(
         "llm_calls",
         lambda conn, w: f.make_llm_call(conn),
         lambda conn, w: {"agent": "bear", "model": "m", "status": "error"},

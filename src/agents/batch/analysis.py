@@ -49,17 +49,25 @@ class Analysis:
         )
 
     async def _budget_spent(self) -> bool:
+        """Whether today's LLM spend reached the budget (raising the day's alert once)."""
         if self.llm is None:
             return False
-        return await self.llm.log.spent_today() >= self.llm.settings.daily_budget_usd
+        spent, budget = await self.llm.log.spent_today(), self.llm.settings.daily_budget_usd
+        if spent < budget:
+            return False
+        await self.llm.log.budget_exhausted(spent, budget)
+        return True
 
     async def debate(self, item: Item) -> bool:
         """Debate the match (LLM, or offline), store it, mark the item done."""
         async with self.transaction() as conn:
-            if not await queue.still_mine(conn, item.id, self.worker):
+            # The stored result, not the claimed copy: a retry after a lost connection must
+            # see the debate row an earlier attempt created.
+            stored = await queue.claimed_result(conn, item.id, self.worker)
+            if stored is None:
                 return False
             match = await self._match(conn, item)
-            known = item.result.get("debate_id")
+            known = stored.get("debate_id")
             status = await debate_queries.debate_status(conn, uuid.UUID(known)) if known else None
             if (
                 match is None

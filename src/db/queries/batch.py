@@ -206,6 +206,17 @@ async def still_mine(conn: Conn, item_id: int, worker: str) -> bool:
     return await cur.fetchone() is not None
 
 
+async def claimed_result(conn: Conn, item_id: int, worker: str) -> dict[str, Any] | None:
+    """Lock the item if this worker still holds it; its stored result (None: not ours)."""
+    cur = await conn.execute(
+        "select result from public.batch_items where id = %(id)s and claimed_by = %(w)s"
+        " and status = 'claimed' for update",
+        {"id": item_id, "w": worker},
+    )
+    row = await cur.fetchone()
+    return dict(row[0]) if row else None
+
+
 async def finish_item(
     conn: Conn, item_id: int, *, status: str, result: dict[str, Any], error: str | None = None
 ) -> None:

@@ -88,6 +88,9 @@ class FundDetail(BaseModel):
     first_close_on: date | None
     created_at: datetime
     updated_at: datetime
+    # When a GP's publish or edit queued the full analysis of the top matches (the next batch
+    # run clears it).
+    analysis_requested_at: datetime | None = None
 
 
 class TrackRecord(BaseModel):
@@ -127,11 +130,20 @@ async def get_fund(conn: Conn, *, fund_id: uuid.UUID) -> FundDetail | None:
     cur = conn.cursor(row_factory=class_row(FundDetail))
     await cur.execute(
         sql.SQL(
-            "select id, org_id, created_at, updated_at, {} from public.funds where id = %(id)s"
+            "select id, org_id, created_at, updated_at, analysis_requested_at, {}"
+            " from public.funds where id = %(id)s"
         ).format(sql.SQL(", ").join(map(sql.Identifier, FUND_COLUMNS))),
         {"id": fund_id},
     )
     return await cur.fetchone()
+
+
+async def request_analysis(conn: Conn, *, fund_id: uuid.UUID) -> None:
+    """Queue the full analysis of the fund's top matches for the next batch run."""
+    await conn.execute(
+        "update public.funds set analysis_requested_at = now() where id = %(id)s",
+        {"id": fund_id},
+    )
 
 
 async def list_track_records(conn: Conn, *, fund_id: uuid.UUID) -> list[TrackRecord]:

@@ -13,8 +13,7 @@ from src.db.queries.funds import list_track_records
 from src.deps import CurrentUser, Db, Member, Now
 from src.errors import DomainError, Forbidden
 from src.routes.forms import field_errors
-from src.services import funds
-from src.services.matching import engine
+from src.services import funds, matches
 from src.services.taxonomy import (
     FUND_STATUSES,
     FUND_STRATEGIES,
@@ -149,8 +148,9 @@ async def create(request: Request, user: Member, db: Db, now: Now) -> Response:
             message=exc.message,
             status_code=exc.status_code,
         )
-    if fund.status != "draft":
-        await engine.compute_matches(db, fund.id, embeddings=request.app.state.embeddings, now=now)
+    await matches.refresh_published(
+        db, fund.id, fund.status, embeddings=request.app.state.embeddings, now=now
+    )
     return RedirectResponse(f"/funds/{fund.id}?saved=1", status_code=303)
 
 
@@ -206,8 +206,9 @@ async def update(request: Request, fund_id: uuid.UUID, user: Member, db: Db, now
             message=exc.message,
             status_code=exc.status_code,
         )
-    if fund.status != "draft":
-        await engine.compute_matches(db, fund.id, embeddings=request.app.state.embeddings, now=now)
+    await matches.refresh_published(
+        db, fund.id, fund.status, embeddings=request.app.state.embeddings, now=now
+    )
     return RedirectResponse(f"/funds/{fund.id}?saved=1", status_code=303)
 
 
@@ -227,6 +228,7 @@ async def change_status(
             request, db, user, fund_id, exc.status_code, message=exc.message,
             errors=field_errors(exc),
         )  # fmt: skip
-    if fund.status not in ("draft", "closed"):
-        await engine.compute_matches(db, fund.id, embeddings=request.app.state.embeddings, now=now)
+    await matches.refresh_published(
+        db, fund.id, fund.status, embeddings=request.app.state.embeddings, now=now
+    )
     return RedirectResponse(f"/funds/{fund.id}?saved=1", status_code=303)

@@ -82,6 +82,7 @@ async def fund_matches(
         "page": page,
         "labels": LABELS,
         "lp_types": list(LP_TYPE_LABELS.items()),
+        "analysis_queue": request.app.state.settings.batch_debates_per_fund,
     }
     response = templates.TemplateResponse(
         request, "matches/list.html", context, block_name="results" if htmx else None

@@ -11,10 +11,9 @@ from pydantic import BaseModel
 from src.db.queries.funds import FundDetail, FundSummary, TrackRecord, list_track_records
 from src.deps import CurrentUser, Db, Member, Now, StorageDep
 from src.routes.uploads import read_upload
-from src.services import decks, funds
+from src.services import decks, funds, matches
 from src.services.decks import MAX_DECK_BYTES, Deck
 from src.services.funds import FundInput
-from src.services.matching import engine
 from src.services.matching.engine import MatchRun
 
 router = APIRouter(prefix="/api/v1/funds", tags=["funds"])
@@ -34,10 +33,8 @@ async def _out(db: Db, fund: FundDetail, matching: MatchRun | None = None) -> Fu
 
 async def _rescore(request: Request, db: Db, fund: FundDetail, now: Now) -> MatchRun | None:
     """A published fund gets rule scores at once (debates run in the next batch)."""
-    if fund.status == "draft":
-        return None
-    return await engine.compute_matches(
-        db, fund.id, embeddings=request.app.state.embeddings, now=now
+    return await matches.refresh_published(
+        db, fund.id, fund.status, embeddings=request.app.state.embeddings, now=now
     )
 
 
