@@ -4,7 +4,8 @@ Usage: python -m bench.nightly [--lps 100000] [--funds 1000] [--data-dir DIR] [-
 
 Builds (or reuses, with --data-dir) an embedded database with the generated market and a
 random unit vector per LP mandate, embeds the fund theses once (not timed: the nightly embeds
-only new or edited theses), deletes every stored match (so every (fund, LP) pair is missing),
+only new or edited theses), deletes every stored match (so every (fund, LP) pair is missing; --keep-matches keeps them:
+a night when nothing changed),
 then times the score phase of `run_nightly` (debates and pitches off): load the LP base and
 vectors, filters and factors as array operations, the best 200 per fund with breakdowns and
 reasons, written with COPY and one upsert per fund. With --processes N, N worker processes
@@ -37,6 +38,7 @@ from src.agents.embeddings import LOCAL_DIMS, LOCAL_MODEL, LocalEmbeddings, embe
 from src.config import Settings
 from src.db.embedded import start_embedded
 from src.db.pool import create_pool
+from src.services.matching import bulk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,24 +71,22 @@ def embed_theses(admin_url: str) -> tuple[int, float]:
     return len(rows), time.perf_counter() - started
 
 
-def floor(admin_url: str, keep: int) -> dict[str, float]:
+async def floor(admin_url: str, keep: int) -> dict[str, float]:
     """Bare numpy: every thesis against every mandate vector, and a top-`keep` per fund."""
-    with psycopg.connect(admin_url) as conn:
-
-        def matrix(query: str) -> np.ndarray:
-            text = [r[0] for r in conn.execute(query, (LOCAL_MODEL,))]
-            return np.array([[float(x) for x in t.strip("[]").split(",")] for t in text],
-                            dtype=np.float32)  # fmt: skip
-
-        lps = matrix("select embedding::text from embeddings where entity_type = 'lp_mandate'"
-                     " and model = %s")  # fmt: skip
-        theses = matrix("select embedding::text from embeddings where entity_type = 'fund_thesis'"
-                        " and model = %s")  # fmt: skip
+    async with await psycopg.AsyncConnection.connect(admin_url) as conn:
+        base = await bulk.load_lp_base(conn, model=LOCAL_MODEL)
+        theses_cur = await conn.execute(
+            "select embedding::text from embeddings where entity_type = 'fund_thesis'"
+            " and model = %s", (LOCAL_MODEL,),
+        )  # fmt: skip
+        theses = np.array([[float(x) for x in r[0].strip("[]").split(",")]
+                           for r in await theses_cur.fetchall()], dtype=np.float32)  # fmt: skip
+    assert base.vectors is not None
     started = time.perf_counter()
-    cosine = lps @ theses.T
+    cosine = base.vectors @ theses.T
     product = time.perf_counter() - started
     np.argpartition(-cosine, keep, axis=0)[:keep]
-    return {"lps": lps.shape[0], "theses": theses.shape[0], "matmul_s": product,
+    return {"lps": base.vectors.shape[0], "theses": theses.shape[0], "matmul_s": product,
             "matmul_topk_s": time.perf_counter() - started}  # fmt: skip
 
 
@@ -133,26 +133,36 @@ async def main() -> None:
     parser.add_argument("--funds", type=int, default=1000)
     parser.add_argument("--data-dir", type=Path, help="keep the database here and reuse it")
     parser.add_argument("--processes", type=int, default=0, help="worker processes (0: in-process)")
+    parser.add_argument("--all-active", action="store_true",
+                        help="publish every fund that can be (all 1,000 scored)")  # fmt: skip
+    parser.add_argument("--keep-matches", action="store_true",
+                        help="keep the stored matches: a night when nothing changed")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         server = start_embedded(args.data_dir or Path(scratch), database="bench_lps")
         try:
             await ensure_market(server.admin_url, lps=args.lps, funds=args.funds)
+            if args.all_active:
+                with psycopg.connect(server.admin_url, autocommit=True) as conn:
+                    conn.execute("update funds set status = 'raising' where status in ('draft',"
+                                 " 'closed') and strategy is not null"
+                                 " and target_size_musd is not null")  # fmt: skip
             embedded, embed_s = embed_theses(server.admin_url)
             with psycopg.connect(server.admin_url, autocommit=True) as conn:
-                conn.execute("truncate fund_lp_matches cascade")
+                if not args.keep_matches:
+                    conn.execute("truncate fund_lp_matches cascade")
                 conn.execute("delete from batch_runs")
                 conn.execute("vacuum analyze fund_lp_matches")
                 active = conn.execute(
                     "select count(*) from funds where status in ('raising', 'first_close',"
                     " 'pre_marketing', 'final_close')").fetchone()[0]  # fmt: skip
                 lps = conn.execute("select count(*) from lp_profiles").fetchone()[0]
-            base = floor(server.admin_url, 200)
             if args.processes:
                 wall, peak_kb = nightly_processes(server.app_url, args.processes, scratch)
                 counts = {}
             else:
                 wall, counts, peak_kb = await nightly_in_process(server.app_url)
+            base = await floor(server.admin_url, 200)
             with psycopg.connect(server.admin_url) as conn:
                 stored = conn.execute("select count(*) from fund_lp_matches").fetchone()[0]
                 size = conn.execute(

@@ -41,6 +41,7 @@ from src.agents.batch import analysis, scoring
 from src.agents.embeddings import EmbeddingProvider
 from src.agents.llm import LlmClient
 from src.db.queries import batch as queue
+from src.db.queries import matches as match_queries
 from src.db.queries.batch import Item, Run
 from src.db.tenancy import Pool, service_transaction
 
@@ -385,25 +386,65 @@ class Worker:
         await self.retrying(lambda: self.update_progress(run_id, phase))
 
     async def score(self, items: Sequence[Item]) -> set[int]:
-        """Score a chunk of fund items; the ids of those finished."""
+        """Score a chunk of fund items; the ids of those finished.
+
+        Funds scored against every LP are pipelined: while one fund's rows are written, the
+        next fund's are computed in a thread (the CPU work and the database's overlap).
+        """
         if self.scorer is None:
             async with self.transaction() as conn:
                 self.scorer = await scoring.Scorer.start(
                     conn, self.embeddings, keep=self.config.keep
                 )
+        scorer = self.scorer
         finished: set[int] = set()
         now = self.clock()
         async with self.transaction() as conn:
-            prepared = await scoring.prepare(conn, self.scorer, items, now)
-        scorer = self.scorer
+            prepared = await scoring.prepare(conn, scorer, items, now)
+            full = [p for p in prepared if p.facts is not None and p.item.lp_ids is None]
+            funds = [p.item.fund_id for p in full]
+            pinned = await match_queries.pinned_lps_of(conn, fund_ids=funds)
+            stored = await match_queries.stored_matches_of(conn, fund_ids=funds)
+            signals = {
+                p.item.id: await scorer.signal(conn, p.facts.strategy) for p in full if p.facts
+            }
+            if full:
+                await scorer.full_base(conn)
         cosines = await scoring.similarities(self.transaction, scorer, prepared)
-        for p in prepared:
-            await self.guarded(
-                p.item,
-                partial(scoring.score_item, self.transaction, scorer, p, cosines,
-                        worker=self.name, now=now),
-            )  # fmt: skip
-            finished.add(p.item.id)
+        computing: dict[int, asyncio.Future[scoring.Computed]] = {}
+
+        def start(index: int) -> None:
+            if index < len(full):
+                p = full[index]
+                assert p.facts is not None
+                computing[p.item.id] = asyncio.ensure_future(asyncio.to_thread(
+                    scoring.compute_full, scorer, p.facts, cosines.get(p.facts.id),
+                    pinned[p.item.fund_id], signals[p.item.id], now, stored[p.item.fund_id],
+                ))  # fmt: skip
+
+        start(0)
+        position = {p.item.id: n for n, p in enumerate(full)}
+        try:
+            for p in prepared:
+                if p.item.id in computing:
+
+                    async def write(p: scoring.Prepared = p) -> bool:
+                        computed = await computing.pop(p.item.id)
+                        start(position[p.item.id] + 1)
+                        return await scoring.write_item(self.transaction, p, computed,
+                                                        worker=self.name)  # fmt: skip
+
+                    await self.guarded(p.item, write)
+                else:
+                    await self.guarded(
+                        p.item,
+                        partial(scoring.score_item, self.transaction, scorer, p, cosines,
+                                worker=self.name, now=now),
+                    )  # fmt: skip
+                finished.add(p.item.id)
+        finally:
+            for pending in computing.values():
+                pending.cancel()
         return finished
 
     async def analyse(self, run_id: uuid.UUID, phase: str, items: Sequence[Item]) -> set[int]:

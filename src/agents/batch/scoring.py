@@ -61,6 +61,8 @@ class Scorer:
     order_keys: np.ndarray | None = None
     signals: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
     subsets: dict[tuple[uuid.UUID, ...], bulk.LpBase] = field(default_factory=dict)
+    # Known commitments per LP and strategy, loaded with the base (for the reasons).
+    commitments: dict[uuid.UUID, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     async def start(
@@ -78,7 +80,21 @@ class Scorer:
         if self.base is None:
             self.base = await bulk.load_lp_base(conn, model=self.embeddings.model)
             self.order_keys = bulk.id_order(self.base)
+            self.commitments = await queries.commitments_by_strategy(conn)
         return self.base
+
+    def commitments_for(
+        self, lps: Sequence[uuid.UUID], strategies: list[str]
+    ) -> dict[uuid.UUID, int]:
+        """Known commitments of each LP to these strategies (as `queries.commitments_in`)."""
+        out = {}
+        for lp in lps:
+            known = self.commitments.get(lp)
+            if known:
+                count = sum(known.get(s, 0) for s in strategies)
+                if count:
+                    out[lp] = count
+        return out
 
     async def signal(self, conn: Conn, strategy: str) -> dict[tuple[str, str], float]:
         """The collaborative signal for a strategy's family, as (LP type, family) → 0–100."""
@@ -152,30 +168,81 @@ def _changed(
     return out
 
 
+@dataclass
+class Computed:
+    """A fund's rows that may need writing (computed off the event loop), and every LP kept."""
+
+    rows: list[dict[str, Any]]
+    keep: list[uuid.UUID]
+    passing: int
+
+
+Stored = dict[uuid.UUID, tuple[float, bool, bool]]
+
+
+def _unchanged(stored: tuple[float, bool, bool] | None, final: float) -> bool:
+    """A stored row that is valid and either debated (it stands) or scored the same.
+
+    `final` is the unrounded blend; the stored score differs from the exact new one by less
+    than 0.005 when this says unchanged, so no real change is skipped.
+    """
+    if stored is None or not stored[1]:
+        return False
+    return stored[2] or abs(stored[0] - final) < 0.005
+
+
+def compute_full(
+    scorer: Scorer,
+    fund: FundFacts,
+    cosine: np.ndarray | None,
+    pinned: set[uuid.UUID],
+    signal: dict[tuple[str, str], float],
+    now: datetime,
+    stored: Stored,
+) -> Computed:
+    """Score a fund against every LP and build its best rows (CPU only: runs in a thread).
+
+    Rows stored, valid and unchanged are not rebuilt: on a quiet night most are.
+    """
+    base = scorer.base
+    assert base is not None and scorer.order_keys is not None
+    scores = bulk.score_fund(
+        base, fund, rule_weights=scorer.rule_w.weights, blend_weights=scorer.blend_w.weights,
+        signal=signal, cosine=cosine,
+    )  # fmt: skip
+    chosen = bulk.best(scores, scorer.keep, order_keys=scorer.order_keys)
+    kept = {base.ids[i] for i in chosen}
+    extra = [base.index[lp] for lp in sorted(pinned - kept) if lp in base.index]
+    rows_at = [*chosen, *extra]
+    build = [i for i in rows_at if not _unchanged(stored.get(base.ids[i]), scores.final[i])]
+    commitments = scorer.commitments_for([base.ids[i] for i in build], fund.strategy_set)
+    return Computed(
+        _rows(scorer, base, scores, build, pinned, commitments, now),
+        [base.ids[i] for i in rows_at],
+        scores.passing,
+    )
+
+
+async def write_full(conn: Conn, fund_id: uuid.UUID, computed: Computed) -> dict[str, int]:
+    """Write a fund's rows that changed and drop the ones that fell out."""
+    stored = await queries.stored_matches(conn, fund_id=fund_id)
+    changed = _changed(computed.rows, stored)
+    await queries.copy_matches(conn, changed)
+    removed = await queries.remove_stale(conn, fund_id=fund_id, keep=computed.keep)
+    return {"passing": computed.passing, "kept": len(computed.keep), "written": len(changed),
+            "removed": removed}  # fmt: skip
+
+
 async def score_full(
     conn: Conn, scorer: Scorer, fund: FundFacts, cosine: np.ndarray | None, now: datetime
 ) -> dict[str, int]:
     """Rescore a fund against every LP; write what changed and drop what fell out."""
-    base = await scorer.full_base(conn)
-    assert scorer.order_keys is not None
-    scores = bulk.score_fund(
-        base, fund, rule_weights=scorer.rule_w.weights, blend_weights=scorer.blend_w.weights,
-        signal=await scorer.signal(conn, fund.strategy), cosine=cosine,
-    )  # fmt: skip
-    chosen = bulk.best(scores, scorer.keep, order_keys=scorer.order_keys)
-    kept = {base.ids[i] for i in chosen}
+    await scorer.full_base(conn)
     pinned = set(await queries.pinned_lps(conn, fund_id=fund.id))
-    extra = [base.index[lp] for lp in sorted(pinned - kept) if lp in base.index]
-    commitments = await queries.commitments_in(
-        conn, lp_ids=[base.ids[i] for i in [*chosen, *extra]], strategies=fund.strategy_set
-    )
-    rows = _rows(scorer, base, scores, [*chosen, *extra], pinned, commitments, now)
+    signal = await scorer.signal(conn, fund.strategy)
     stored = await queries.stored_matches(conn, fund_id=fund.id)
-    changed = _changed(rows, stored)
-    await queries.copy_matches(conn, changed)
-    removed = await queries.remove_stale(conn, fund_id=fund.id, keep=[r["lp_org_id"] for r in rows])
-    return {"passing": scores.passing, "kept": len(rows), "written": len(changed),
-            "removed": removed}  # fmt: skip
+    computed = compute_full(scorer, fund, cosine, pinned, signal, now, stored)
+    return await write_full(conn, fund.id, computed)
 
 
 async def score_subset(
@@ -262,5 +329,17 @@ async def score_item(
             result = await score_full(conn, scorer, facts, cosines.get(facts.id), now)
         else:
             result = await score_subset(conn, scorer, facts, prepared.item.lp_ids, now)
+        await queue.finish_item(conn, prepared.item.id, status="done", result=result)
+    return True
+
+
+async def write_item(
+    transaction: Transaction, prepared: Prepared, computed: Computed, *, worker: str
+) -> bool:
+    """Write a computed fund and mark its item done, in one transaction (false: not ours)."""
+    async with transaction() as conn:
+        if not await queue.still_mine(conn, prepared.item.id, worker):
+            return False
+        result = await write_full(conn, prepared.item.fund_id, computed)
         await queue.finish_item(conn, prepared.item.id, status="done", result=result)
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -132,6 +133,37 @@ async def commitments_in(
     return {row[0]: int(row[1]) for row in await cur.fetchall()}
 
 
+async def commitments_by_strategy(conn: Conn) -> dict[uuid.UUID, dict[str, int]]:
+    """Every LP's known commitments, counted per strategy."""
+    cur = await conn.execute(
+        "select lp_org_id, strategy, count(*) from public.investments"
+        " where strategy is not null group by lp_org_id, strategy"
+    )
+    out: dict[uuid.UUID, dict[str, int]] = {}
+    for lp, strategy, count in await cur.fetchall():
+        out.setdefault(lp, {})[strategy] = int(count)
+    return out
+
+
+async def pinned_lps_of(
+    conn: Conn, *, fund_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """`pinned_lps` for many funds at once."""
+    cur = await conn.execute(
+        """select fund_id, lp_org_id from public.fund_lp_status where fund_id = any(%(f)s)
+           union
+           select m.fund_id, m.lp_org_id from public.fund_lp_matches m
+           where m.fund_id = any(%(f)s)
+             and (exists (select 1 from public.match_feedback b where b.match_id = m.id)
+                  or exists (select 1 from public.pitches t where t.match_id = m.id))""",
+        {"f": list(fund_ids)},
+    )
+    out: dict[uuid.UUID, set[uuid.UUID]] = {f: set() for f in fund_ids}
+    for fund, lp in await cur.fetchall():
+        out[fund].add(lp)
+    return out
+
+
 async def pinned_lps(conn: Conn, *, fund_id: uuid.UUID) -> list[uuid.UUID]:
     """LPs the organisation acted on for this fund: their matches are kept and rescored."""
     cur = await conn.execute(
@@ -177,6 +209,15 @@ MATCH_COLUMNS = (
 )  # fmt: skip
 
 
+# Staged as plain columns plus one JSON document (breakdown, talking points, concerns): one
+# fast JSON encoding per row instead of a Python-level dump of two text arrays and a jsonb.
+STAGE_COLUMNS = (
+    "fund_id", "org_id", "lp_org_id", "score", "rule_score", "semantic_score",
+    "collaborative_score", "explanation", "recommendation", "confidence", "weights_version",
+    "model_version", "computed_at",
+)  # fmt: skip
+
+
 async def copy_matches(conn: Conn, rows: list[dict[str, Any]]) -> None:
     """Write many computed matches at once: COPY into a staging table, then one upsert.
 
@@ -187,22 +228,30 @@ async def copy_matches(conn: Conn, rows: list[dict[str, Any]]) -> None:
     await conn.execute(
         "create temporary table if not exists match_stage on commit drop as"
         " select fund_id, org_id, lp_org_id, score, rule_score, semantic_score,"
-        " collaborative_score, score_breakdown, explanation, talking_points, concerns,"
-        " recommendation, confidence, weights_version, model_version, computed_at"
+        " collaborative_score, explanation, recommendation, confidence, weights_version,"
+        " model_version, computed_at, null::text as document"
         " from public.fund_lp_matches limit 0"
     )
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in MATCH_COLUMNS)
     async with conn.cursor().copy(
-        sql.SQL("copy match_stage ({}) from stdin").format(columns)
+        sql.SQL("copy match_stage ({}, document) from stdin").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
+        )
     ) as copy:
         for r in rows:
-            await copy.write_row(
-                [Jsonb(r[c]) if c == "score_breakdown" else r[c] for c in MATCH_COLUMNS]
+            document = json.dumps(
+                [r["score_breakdown"], r["talking_points"], r["concerns"]], default=str
             )
+            await copy.write_row([*(r[c] for c in STAGE_COLUMNS), document])
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in MATCH_COLUMNS)
     await conn.execute(
         sql.SQL(
             "insert into public.fund_lp_matches ({cols}, prompt_version, valid_until)"
-            " select {cols}, null, computed_at + interval '90 days' from match_stage"
+            " select fund_id, org_id, lp_org_id, score, rule_score, semantic_score,"
+            " collaborative_score, document::jsonb -> 0, explanation,"
+            " array(select jsonb_array_elements_text(document::jsonb -> 1)),"
+            " array(select jsonb_array_elements_text(document::jsonb -> 2)),"
+            " recommendation, confidence, weights_version, model_version, computed_at, null,"
+            " computed_at + interval '90 days' from match_stage"
             " on conflict (fund_id, lp_org_id) do update set {updates}, debate_score = null"
             " where fund_lp_matches.debate_score is null"
             " or fund_lp_matches.valid_until <= now()"
@@ -227,6 +276,21 @@ async def stored_matches(
         {"f": fund_id},
     )
     return {r[0]: (float(r[1]), bool(r[2]), bool(r[3])) for r in await cur.fetchall()}
+
+
+async def stored_matches_of(
+    conn: Conn, *, fund_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, tuple[float, bool, bool]]]:
+    """`stored_matches` for many funds at once."""
+    cur = await conn.execute(
+        "select fund_id, lp_org_id, score::float8, valid_until > now(),"
+        " debate_score is not null from public.fund_lp_matches where fund_id = any(%(f)s)",
+        {"f": list(fund_ids)},
+    )
+    out: dict[uuid.UUID, dict[uuid.UUID, tuple[float, bool, bool]]] = {f: {} for f in fund_ids}
+    for fund, lp, score, valid, debated in await cur.fetchall():
+        out[fund][lp] = (float(score), bool(valid), bool(debated))
+    return out
 
 
 async def upsert_matches(conn: Conn, rows: list[dict[str, Any]]) -> None:

@@ -12,7 +12,7 @@ The order of the best matches is the same as the SQL's: final score, then LP id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -99,6 +99,10 @@ class LpBase:
     active: Bools = field(init=False)
     strategies: Bools = field(init=False)
     strategy_codes: dict[str, int] = field(init=False)
+    # Whether each LP lists any strategy, geography or sector (an empty list never excludes).
+    has_strategies: Bools = field(init=False)
+    has_geographies: Bools = field(init=False)
+    has_sectors: Bools = field(init=False)
     geographies: Bools = field(init=False)
     geography_codes: dict[str, int] = field(init=False)
     sectors: Bools = field(init=False)
@@ -122,6 +126,9 @@ class LpBase:
         self.strategies, self.strategy_codes = _membership([r[5] for r in self.rows])
         self.geographies, self.geography_codes = _membership([r[6] for r in self.rows])
         self.sectors, self.sector_codes = _membership([r[7] for r in self.rows])
+        self.has_strategies = np.asarray(self.strategies.any(axis=1))
+        self.has_geographies = np.asarray(self.geographies.any(axis=1))
+        self.has_sectors = np.asarray(self.sectors.any(axis=1))
         for name in ("fund_min", "fund_max", "check_min", "check_max", "min_track"):
             source = {"fund_min": "fund_size_min_musd", "fund_max": "fund_size_max_musd",
                       "check_min": "check_size_min_musd", "check_max": "check_size_max_musd",
@@ -132,18 +139,23 @@ class LpBase:
         self.has_vector = np.zeros(len(self.rows), dtype=np.bool_)
         self.norms = np.zeros(len(self.rows), dtype=np.float64)
 
-    def attach_vectors(self, pairs: list[tuple[uuid.UUID, npt.NDArray[np.float32]]]) -> None:
-        """Put each LP's mandate vector in its row of one matrix."""
-        if not pairs or not self.rows:
-            return
-        dims = len(pairs[0][1])
-        self.vectors = np.zeros((len(self.rows), dims), dtype=np.float32)
+    def attach_vectors(self, pairs: Iterable[tuple[uuid.UUID, npt.NDArray[np.float32]]]) -> None:
+        """Put each LP's mandate vector in its row of one matrix (a batch at a time)."""
         for lp, vector in pairs:
             row = self.index.get(lp)
-            if row is not None and len(vector) == dims:
+            if row is None:
+                continue
+            if self.vectors is None:
+                self.vectors = np.zeros((len(self.rows), len(vector)), dtype=np.float32)
+            if len(vector) == self.vectors.shape[1]:
                 self.vectors[row] = vector
                 self.has_vector[row] = True
-        self.norms = np.linalg.norm(self.vectors.astype(np.float64), axis=1)
+
+    def finish_vectors(self) -> None:
+        """Each vector's length (without a float64 copy of the whole matrix)."""
+        if self.vectors is not None:
+            self.norms = np.sqrt(np.einsum("ij,ij->i", self.vectors, self.vectors,
+                                           dtype=np.float64))  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -161,14 +173,17 @@ async def load_lp_base(
     oid = await oid_cur.fetchone()
     if oid is None or oid[0] is None or not len(base):
         return base
-    vectors = conn.cursor(binary=True)
-    vectors.adapters.register_loader(oid[0], _VectorLoader)
-    await vectors.execute(
-        "select org_id, embedding from market.lp_mandate_vectors where model = %(model)s"
-        + (" and org_id = any(%(only)s)" if only is not None else ""),
-        params,
-    )
-    base.attach_vectors(list(await vectors.fetchall()))
+    # A server-side cursor: the vectors stream in batches instead of one 150 MB result.
+    async with conn.cursor(name="lp_mandate_vectors", binary=True) as vectors:
+        vectors.adapters.register_loader(oid[0], _VectorLoader)
+        await vectors.execute(
+            "select org_id, embedding from market.lp_mandate_vectors where model = %(model)s"
+            + (" and org_id = any(%(only)s)" if only is not None else ""),
+            params,
+        )
+        while batch := await vectors.fetchmany(5000):
+            base.attach_vectors(batch)
+    base.finish_vectors()
     return base
 
 
@@ -196,12 +211,12 @@ def _any_of(matrix: Bools, codes: dict[str, int], wanted: Sequence[str]) -> Bool
 def _filters(base: LpBase, fund: FundFacts) -> dict[str, Bools]:
     target = fund.target_size_musd
     with np.errstate(invalid="ignore"):
-        has_strategies = base.strategies.any(axis=1)
-        strategy = ~has_strategies | _any_of(base.strategies, base.strategy_codes,
-                                             fund.strategy_set)  # fmt: skip
+        strategy = ~base.has_strategies | _any_of(
+            base.strategies, base.strategy_codes, fund.strategy_set
+        )
         if fund.geographies and "global" not in fund.geographies:
             wanted = geography_match_set(fund.geographies)
-            geography = ~base.geographies.any(axis=1) | _any_of(
+            geography = ~base.has_geographies | _any_of(
                 base.geographies, base.geography_codes, wanted
             )
         else:
@@ -231,7 +246,7 @@ def _sector(base: LpBase, fund: FundFacts) -> Floats:
         if code is not None:
             covered += base.sectors[:, code]
     score = 100.0 * covered / len(fund.sectors)
-    return np.where(base.sectors.any(axis=1), score, nan)
+    return np.where(base.has_sectors, score, nan)
 
 
 def _size(base: LpBase, fund: FundFacts) -> Floats:
