@@ -9,11 +9,15 @@ from typing import Any
 
 import psycopg
 
+from src.agents.batch.analysis import Analysis
 from src.agents.batch.runner import Options, Outcome, Progress
 from src.agents.call_log import DbCallLog
 from src.agents.llm import LlmClient, LlmSettings
+from src.db.queries.batch import Item
+from src.db.tenancy import service_transaction
 from src.demo.market import DEMO_PASSWORD, demo_logins
 from src.main import create_app
+from tests import factories as f
 from tests.agents.batch_support import load_demo, run_job, scalar, worker
 from tests.fakes.openrouter import OpenRouterState, Step, openrouter_app
 from tests.fakes.server import serve
@@ -219,3 +223,29 @@ async def test_publishing_scores_at_once_and_queues_the_full_analysis_for_tonigh
                                           " where id = %s", (fund_id,)) is None  # fmt: skip
         page = await client.get(f"/funds/{fund_id}/matches?min_score=0")
         assert page.status_code == 200 and "Full analysis tonight" not in page.text
+
+
+async def test_a_debate_a_gp_just_started_is_not_run_twice(empty_db, pool):
+    load_demo(empty_db.admin_url, lps=150, funds=6)
+    await run_job(pool, debates_per_fund=0, pitches_per_fund=0)
+    url = empty_db.admin_url
+    fund, lp, org = rows(url, "select fund_id, lp_org_id, org_id from fund_lp_matches"
+                              " order by score desc limit 1")[0]  # fmt: skip
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Planned by the batch, then started by the GP from the match page before the worker
+        # reached it.
+        run = f.make_batch_run(conn, status="running")
+        item = f.make_batch_item(conn, run_id=run, fund_id=fund, phase="debate", lp_org_id=lp,
+                                 status="claimed", claimed_by="w1",
+                                 lease_until=datetime.now(UTC) + timedelta(minutes=5))  # fmt: skip
+        f.make_debate(conn, fund_id=fund, lp_org_id=lp, status="running")
+    claimed = Item(id=item, run_id=run, phase="debate", fund_id=fund, lp_org_id=lp,
+                   lp_ids=None, priority=0, attempts=1, result={})  # fmt: skip
+    job = Analysis(lambda: service_transaction(pool), None, run_id=run, worker="w1")
+    assert await job.debate(claimed) is True
+    assert rows(url, "select status, result from batch_items where id = %s", (item,)) == [
+        ("done", {"unchanged": 1})
+    ]
+    assert scalar(url, "select count(*) from agent_debates where fund_id = %s"
+                       " and lp_org_id = %s", (fund, lp)) == 1  # fmt: skip
+    assert org is not None

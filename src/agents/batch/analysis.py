@@ -73,6 +73,13 @@ class Analysis:
                 match is None
                 or status in ("completed", "escalated")
                 or (match.debate_score is not None and not known)
+                # A GP started this match's analysis from its page a moment ago.
+                or await debate_queries.running_elsewhere(
+                    conn,
+                    fund_id=item.fund_id,
+                    lp_org_id=match.lp_org_id,
+                    except_id=uuid.UUID(known) if known else None,
+                )  # fmt: skip
             ):
                 await queue.finish_item(conn, item.id, status="done", result={"unchanged": 1})
                 return True

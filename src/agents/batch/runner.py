@@ -292,6 +292,8 @@ class Worker:
             items = await self.plan_scores(conn, run, fund)
             if self.job == "nightly":
                 await queue.trim_changes(conn, days=CHANGES_KEPT_DAYS)
+                refreshed = await queue.refresh_data_quality(conn)
+                logger.info("batch_data_quality_refreshed", extra={"lps": refreshed})
         else:
             scope = await self.scope(conn, run, fund)
             per_fund = (

@@ -403,6 +403,15 @@ async def trim_changes(conn: Conn, *, days: int) -> int:
     return cur.rowcount
 
 
+async def refresh_data_quality(conn: Conn) -> int:
+    """Recompute the data quality scores that time alone has lowered (the trigger does it)."""
+    cur = await conn.execute(
+        "update public.lp_profiles p set updated_at = now() where p.last_verified_at is not null"
+        " and p.data_quality_score is distinct from public.lp_data_quality_score(p)"
+    )
+    return cur.rowcount
+
+
 async def lp_count(conn: Conn) -> int:
     """How many LPs the market holds."""
     cur = await conn.execute("select count(*) from public.lp_profiles")

@@ -38,6 +38,20 @@ async def data_quality(conn: Conn, lp_org_id: uuid.UUID) -> float | None:
     return row[0] if row else None
 
 
+async def running_elsewhere(
+    conn: Conn, *, fund_id: uuid.UUID, lp_org_id: uuid.UUID, except_id: uuid.UUID | None
+) -> bool:
+    """Whether another debate of this (fund, LP) started in the last 15 minutes is running."""
+    cur = await conn.execute(
+        "select exists (select 1 from public.agent_debates where fund_id = %(f)s"
+        " and lp_org_id = %(lp)s and status = 'running' and id is distinct from %(d)s"
+        " and started_at > now() - interval '15 minutes')",
+        {"f": fund_id, "lp": lp_org_id, "d": except_id},
+    )
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
 async def debate_status(conn: Conn, debate_id: uuid.UUID) -> str | None:
     """A debate's status (None when it no longer exists)."""
     cur = await conn.execute(
