@@ -1,15 +1,16 @@
 """Nightly rule rescoring at benchmark scale: every active fund against every LP.
 
 Usage: python -m bench.nightly [--lps 100000] [--funds 1000] [--data-dir DIR] [--processes N]
+       [--all-active] [--keep-matches]
 
 Builds (or reuses, with --data-dir) an embedded database with the generated market and a
-random unit vector per LP mandate, embeds the fund theses once (not timed: the nightly embeds
-only new or edited theses), deletes every stored match (so every (fund, LP) pair is missing; --keep-matches keeps them:
-a night when nothing changed),
-then times the score phase of `run_nightly` (debates and pitches off): load the LP base and
-vectors, filters and factors as array operations, the best 200 per fund with breakdowns and
-reasons, written with COPY and one upsert per fund. With --processes N, N worker processes
-share the run.
+random unit vector per LP mandate, and embeds the fund theses once (not timed: the nightly
+embeds only new or edited theses). It deletes every stored match, so every (fund, LP) pair is
+missing (--keep-matches keeps them: a night when nothing changed), then times the score phase
+of `run_nightly` (debates and pitches off): load the LP base and vectors, filters and factors
+as array operations, the best 200 per fund with breakdowns and reasons, written with COPY and
+one upsert per fund. With --processes N, N worker processes share the run; --all-active
+publishes every fund that can be (the generator leaves some drafts and closed funds).
 
 In the same run it times the floor: numpy's bare cosine of all theses against all mandate
 vectors (one matrix product, the vectors already in memory) and a top-200 per fund.
