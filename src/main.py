@@ -53,6 +53,7 @@ from src.routes.api.v1 import users as users_api
 from src.routes.api.v1 import weights as weights_api
 from src.routes.pages import account, admin, dashboard, home, imports, lps, team
 from src.routes.pages import auth as auth_pages
+from src.routes.pages import batch as batch_pages
 from src.routes.pages import debates as debates_pages
 from src.routes.pages import decks as decks_pages
 from src.routes.pages import escalations as escalations_pages
@@ -60,6 +61,7 @@ from src.routes.pages import funds as funds_pages
 from src.routes.pages import matches as matches_pages
 from src.routes.pages import pitches as pitches_pages
 from src.routes.pages import weights as weights_pages
+from src.services.batch_runs import Launcher
 from src.storage import build_storage
 from src.templating import STATIC_DIR
 
@@ -91,6 +93,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.storage = build_storage(settings)
     app.state.tracing = build_tracing(settings)
     app.state.llm = build_llm(settings, pool, app.state.tracing)
+    app.state.batch = Launcher(pool, settings, app.state.embeddings, app.state.llm)
     app.state.indexing = Progress()
     indexing = first_run = None
     if settings.app_env == "development" and target.embedded is not None:
@@ -110,6 +113,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for task in (indexing, first_run):
             if task is not None:
                 task.cancel()
+        await app.state.batch.aclose()
         await app.state.storage.aclose()
         if app.state.llm is not None:
             await app.state.llm.aclose()
@@ -158,6 +162,7 @@ ROUTERS = (
     debates_pages.router,
     weights_pages.router,
     escalations_pages.router,
+    batch_pages.router,
     pitches_pages.router,
     auth_api.router,
     users_api.router,

@@ -36,6 +36,7 @@ PLATFORM_ONLY = (
     "/api/v1/admin/imports",
     "/admin/weights",
     "/admin/escalations",
+    "/admin/batch",
     "/api/v1/admin/escalations",
     "/api/v1/admin/scoring-weights",
 )
