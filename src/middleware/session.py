@@ -18,7 +18,9 @@ from src.auth.sessions import SESSION_COOKIE, AuthRuntime, parse_session_cookie
 from src.auth.tokens import KeysUnavailable, Principal, TokenError, TokenExpired
 
 logger = structlog.get_logger("lpxgp.auth")
-SKIP_PREFIXES = ("/static/", "/health")
+SKIP_PREFIXES = ("/static/",)
+# The public liveness check needs no identity; /health/detailed does (platform admins).
+SKIP_PATHS = frozenset({"/health"})
 
 
 class SessionMiddleware:
@@ -29,7 +31,8 @@ class SessionMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
-        if scope["type"] != "http" or scope["path"].startswith(SKIP_PREFIXES):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in SKIP_PATHS or path.startswith(SKIP_PREFIXES):
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})

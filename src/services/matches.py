@@ -108,6 +108,9 @@ class MatchList(BaseModel):
     offset: int
     computed_at: datetime | None
     stale: bool = False
+    # The stored matches were missing or expired and were recomputed for this request (a
+    # match cache miss).
+    recomputed: bool = False
     why_no_matches: list[Exclusion] = []
 
 
@@ -135,10 +138,12 @@ async def list_for_fund(
 ) -> MatchList:
     """The fund's matches, recomputed first when they are missing or expired."""
     await funds.get(conn, fund_id, user.org_id)
-    await engine.ensure_fresh(
+    run = await engine.ensure_fresh(
         conn, fund_id, embeddings=embeddings, now=now, can_write=user.can_write
     )
-    return await _page(conn, user, fund_id, query, now=now)
+    page = await _page(conn, user, fund_id, query, now=now)
+    page.recomputed = run is not None
+    return page
 
 
 async def refresh_published(

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from src.db.queries.matches import MatchRow
 from src.deps import CurrentUser, Db, IsHtmx, Member, Now
 from src.errors import DomainError, InvalidInput, safe_next
+from src.routes.api.v1.matches import count_cache
 from src.routes.forms import field_errors
 from src.routes.pages.funds import gp_user
 from src.services import debates, funds, lps, matches, pipeline, pitches
@@ -74,6 +75,7 @@ async def fund_matches(
         result = await matches.list_for_fund(
             db, user, fund_id, query, embeddings=request.app.state.embeddings, now=now
         )
+        count_cache(request, result)
     context = {
         "user": user,
         "fund": fund,

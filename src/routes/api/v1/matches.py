@@ -28,6 +28,11 @@ async def generate(
     return await matches.generate(db, user, body, embeddings=request.app.state.embeddings, now=now)
 
 
+def count_cache(request: Request, result: matches.MatchList) -> None:
+    """A match list served from stored matches is a cache hit; recomputing them, a miss."""
+    request.app.state.counters.incr("match_cache.miss" if result.recomputed else "match_cache.hit")
+
+
 @router.get("")
 async def list_matches(
     request: Request,
@@ -38,9 +43,11 @@ async def list_matches(
     now: Now,
 ) -> MatchList:
     """A fund's matches, best first (recomputed first if missing or expired)."""
-    return await matches.list_for_fund(
+    result = await matches.list_for_fund(
         db, user, fund_id, query, embeddings=request.app.state.embeddings, now=now
     )
+    count_cache(request, result)
+    return result
 
 
 @router.get("/{match_id}")
