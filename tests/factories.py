@@ -318,6 +318,12 @@ def make_retrain_report(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
     return insert(conn, "retrain_reports", {**defaults, **values})
 
 
+def make_metric_counter(conn: psycopg.Connection, **values: Any) -> str:
+    defaults = {"minute": "2026-11-27 10:15:00+00", "name": unique("test.counter").replace("-", "_"),
+                "value": 3}  # fmt: skip
+    return insert(conn, "metric_counters", {**defaults, **values}, key="name")
+
+
 def make_llm_call(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
     defaults = {"agent": "bull", "model": "test/model", "status": "ok", "input_tokens": 900}
     return insert(conn, "llm_calls", {**defaults, **values})

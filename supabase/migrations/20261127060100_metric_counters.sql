@@ -3,7 +3,7 @@
 -- processes add up and no request waits on a shared row.
 create table public.metric_counters (
   minute timestamptz not null check (minute = date_trunc('minute', minute)),
-  name text not null check (name ~ '^[a-z_]+(\.[a-z_]+)*$'),
+  name text not null check (name ~ '^[a-z0-9_]+(\.[a-z0-9_]+)*$'),
   value bigint not null check (value >= 0),
   primary key (minute, name)
 );

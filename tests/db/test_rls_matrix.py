@@ -378,6 +378,19 @@ TABLES = [
         key="lp_type",
         no_grant=frozenset({"insert", "update", "delete"}),
     ),
+    # Written by the app's counters on the service path; platform admins read them.
+    Table(
+        "metric_counters",
+        lambda conn, w: f.make_metric_counter(conn),
+        lambda conn, w, _u: {"minute": "2026-11-27 11:00:00+00", "name": "test.rls", "value": 1},
+        ("value", 9),
+        select=PLATFORM,
+        insert=NOBODY,
+        update=NOBODY,
+        delete=NOBODY,
+        key="name",
+        no_grant=frozenset({"insert", "update", "delete"}),
+    ),
     admin_only(
         "retrain_reports",
         lambda conn, w: f.make_retrain_report(conn),
