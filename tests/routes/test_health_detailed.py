@@ -60,3 +60,16 @@ async def test_detailed_health_reports_every_part(empty_db, make_settings):
                           "last_error": "HTTP 503: fake"}  # fmt: skip
     assert body["integrations"]["voyage"] == {"configured": False, "status": "not configured"}
     assert body["status"] == "degraded"
+
+
+async def test_maintenance_mode_closes_pages_and_api_but_not_health(make_app):
+    app = make_app(maintenance_mode=True)
+    async with running_client(app) as client:
+        page = await client.get("/login")
+        assert page.status_code == 503 and "Down for maintenance" in page.text
+        assert page.headers["retry-after"] == "600"
+        api = await client.get("/api/v1/funds")
+        assert api.status_code == 503 and "planned maintenance" in api.json()["error"]
+        health = await client.get("/health")
+        assert health.status_code == 200 and health.json()["status"] == "healthy"
+        assert (await client.get("/static/css/app.css")).status_code == 200
