@@ -40,6 +40,7 @@ from src.middleware.security import SecurityHeadersMiddleware
 from src.middleware.session import SessionMiddleware
 from src.middleware.unhandled import UnhandledErrorMiddleware
 from src.monitoring.counters import Counters
+from src.monitoring.metrics import RequestMetrics
 from src.monitoring.providers import ProviderRegistry
 from src.routes import health
 from src.routes.api.v1 import auth as auth_api
@@ -96,7 +97,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.tracing = build_tracing(settings)
     app.state.llm = build_llm(settings, pool, app.state.tracing)
     app.state.batch = Launcher(pool, settings, app.state.embeddings, app.state.llm)
-    counting = asyncio.create_task(app.state.counters.run(pool), name="counters")
+    # Each flusher is its own task, so stopping waits for every last flush.
+    flushers = [
+        asyncio.create_task(app.state.counters.run(pool), name="counters"),
+        asyncio.create_task(app.state.request_metrics.run(pool), name="request-metrics"),
+    ]
     app.state.indexing = Progress()
     indexing = first_run = None
     if settings.app_env == "development" and target.embedded is not None:
@@ -117,8 +122,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             if task is not None:
                 task.cancel()
         await app.state.batch.aclose()
-        counting.cancel()
-        await asyncio.gather(counting, return_exceptions=True)
+        for flusher in flushers:
+            flusher.cancel()
+        await asyncio.gather(*flushers, return_exceptions=True)
         await app.state.storage.aclose()
         if app.state.llm is not None:
             await app.state.llm.aclose()
@@ -237,6 +243,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.providers.register("openrouter", configured=settings.llm_configured)
     # Before the lifespan: requests served by a test client without one still count.
     app.state.counters = Counters()
+    app.state.request_metrics = RequestMetrics()
     _add_middleware(app, settings)
     register_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -324,6 +324,12 @@ def make_metric_counter(conn: psycopg.Connection, **values: Any) -> str:
     return insert(conn, "metric_counters", {**defaults, **values}, key="name")
 
 
+def make_request_metric(conn: psycopg.Connection, **values: Any) -> str:
+    defaults = {"minute": "2026-11-27 10:15:00+00", "route": unique("GET /route"), "requests": 4,
+                "errors": 1, "latency_ms_total": 80.0, "buckets": [0, 0, 0, 4] + [0] * 12}  # fmt: skip
+    return insert(conn, "request_metrics", {**defaults, **values}, key="route")
+
+
 def make_llm_call(conn: psycopg.Connection, **values: Any) -> uuid.UUID:
     defaults = {"agent": "bull", "model": "test/model", "status": "ok", "input_tokens": 900}
     return insert(conn, "llm_calls", {**defaults, **values})

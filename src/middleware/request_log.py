@@ -22,6 +22,17 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
+def _record(scope: Scope, status: int, latency_ms: float) -> None:
+    """Count the request in the app's request metrics, by route template (not raw path)."""
+    app = scope.get("app")
+    metrics = getattr(getattr(app, "state", None), "request_metrics", None)
+    if metrics is None or scope["path"].startswith("/static/"):
+        return
+    route = scope.get("route")
+    template = getattr(route, "path", None) or "(no route)"
+    metrics.record(f"{scope['method']} {template}", status, latency_ms)
+
+
 class RequestLogMiddleware:
     """Bind a request id, time the request and log method, path, status and latency."""
 
@@ -57,6 +68,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_logged)
         finally:
             latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            _record(scope, status, latency_ms)
             logger.info(
                 "request",
                 method=scope["method"],

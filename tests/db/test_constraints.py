@@ -124,6 +124,11 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "metric_counters_minute_check": ("make_metric_counter", {"minute": "2026-11-27 10:15:30+00"}),
     "metric_counters_name_check": ("make_metric_counter", {"name": "Match Cache!"}),
     "metric_counters_value_check": ("make_metric_counter", {"value": -1}),
+    "request_metrics_minute_check": ("make_request_metric", {"minute": "2026-11-27 10:15:01+00"}),
+    "request_metrics_route_check": ("make_request_metric", {"route": ""}),
+    "request_metrics_errors": ("make_request_metric", {"errors": 5}),
+    "request_metrics_latency_ms_total_check": ("make_request_metric", {"latency_ms_total": -1}),
+    "request_metrics_buckets_check": ("make_request_metric", {"buckets": [1, 2]}),
     "retrain_reports_decision_check": ("make_retrain_report", {"decision": "maybe"}),
     "retrain_reports_organisations_check": ("make_retrain_report", {"organisations": -1}),
     "retrain_reports_metrics_check": ("make_retrain_report", {"metrics": Jsonb([])}),
@@ -201,7 +206,7 @@ def resolve(
     named = {"new_gp": lambda: f.make_org(conn), "new_lp": lambda: f.make_lp(conn)}
     return {
         key: named[value]()
-        if value in named
+        if isinstance(value, str) and value in named
         else ids.get(value, value)
         if isinstance(value, str)
         else value

@@ -391,6 +391,25 @@ TABLES = [
         key="name",
         no_grant=frozenset({"insert", "update", "delete"}),
     ),
+    Table(
+        "request_metrics",
+        lambda conn, w: f.make_request_metric(conn),
+        lambda conn, w, _u: {
+            "minute": "2026-11-27 11:00:00+00",
+            "route": "GET /rls",
+            "requests": 1,
+            "errors": 0,
+            "latency_ms_total": 3.0,
+            "buckets": [0, 0, 1] + [0] * 13,
+        },  # fmt: skip
+        ("requests", 9),
+        select=PLATFORM,
+        insert=NOBODY,
+        update=NOBODY,
+        delete=NOBODY,
+        key="route",
+        no_grant=frozenset({"insert", "update", "delete"}),
+    ),
     admin_only(
         "retrain_reports",
         lambda conn, w: f.make_retrain_report(conn),

@@ -82,3 +82,64 @@ async def last_llm_call(conn: Conn) -> dict[str, Any] | None:
         " order by created_at desc limit 1"
     )
     return await cur.fetchone()
+
+
+async def add_request_metrics(
+    conn: Conn, rows: Sequence[tuple[datetime, str, int, int, float, list[int]]]
+) -> None:
+    """Add each (minute, route) tally: counts and totals summed, histograms bucket by bucket."""
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            """insert into public.request_metrics (minute, route, requests, errors,
+                 latency_ms_total, buckets) values (%s, %s, %s, %s, %s, %s)
+               on conflict (minute, route) do update set
+                 requests = request_metrics.requests + excluded.requests,
+                 errors = request_metrics.errors + excluded.errors,
+                 latency_ms_total = request_metrics.latency_ms_total + excluded.latency_ms_total,
+                 buckets = array(select a + b from unnest(request_metrics.buckets,
+                                                         excluded.buckets) as u(a, b))""",
+            list(rows),
+        )
+
+
+async def request_totals(
+    conn: Conn, *, minutes: int
+) -> list[tuple[str, int, int, float, list[int]]]:
+    """Per route over the last `minutes`: requests, errors, total latency, merged histogram."""
+    cur = await conn.execute(
+        """select route, sum(requests)::int, sum(errors)::int, sum(latency_ms_total),
+             array(select sum(b)::int from public.request_metrics r2,
+                   unnest(r2.buckets) with ordinality as u(b, i)
+                   where r2.route = r.route
+                     and r2.minute > now() - make_interval(mins => %(m)s)
+                   group by i order by i)
+           from public.request_metrics r
+           where minute > now() - make_interval(mins => %(m)s)
+           group by route order by sum(requests) desc""",
+        {"m": minutes},
+    )
+    return [(r[0], int(r[1]), int(r[2]), float(r[3]), list(r[4])) for r in await cur.fetchall()]
+
+
+async def platform_figures(conn: Conn, *, days: int) -> dict[str, Any]:
+    """Counts of the seed's platform metrics over the last `days`, from our own tables."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        """select
+             (select count(distinct actor_user_id) from public.audit_log
+                where created_at > now() - make_interval(days => %(d)s)
+                  and actor_user_id is not null) as active_users,
+             (select count(*) from public.fund_lp_matches
+                where computed_at > now() - make_interval(days => %(d)s)) as matches_generated,
+             (select count(*) from public.pitch_versions
+                where generated_by in ('llm', 'offline')
+                  and created_at > now() - make_interval(days => %(d)s)) as pitches_generated,
+             (select count(*) from public.agent_debates
+                where started_at > now() - make_interval(days => %(d)s)) as debates,
+             (select coalesce(sum(cost_usd), 0)::float8 from public.llm_calls
+                where created_at > now() - make_interval(days => %(d)s)) as agent_cost_usd""",
+        {"d": days},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return {**row, "agent_cost_usd": round(float(row["agent_cost_usd"]), 4)}
