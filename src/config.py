@@ -96,6 +96,18 @@ class Settings(BaseSettings):
     session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
 
     maintenance_mode: bool = False
+    # Alerts go to this Slack incoming webhook (unset: they stay in the admin console only).
+    slack_webhook_url: SecretStr | None = None
+    alert_monthly_cost_usd: float = Field(default=800, ge=0)
+    alert_daily_agent_cost_usd: float = Field(default=100, ge=0)
+    alert_error_rate: float = Field(default=0.05, ge=0, le=1)
+    alert_p95_ms: float = Field(default=5000, gt=0)
+    alert_min_cache_hit_rate: float = Field(default=0.5, ge=0, le=1)
+    alert_max_escalation_rate: float = Field(default=0.25, ge=0, le=1)
+    # Fixed monthly costs (USD) the cost breakdown adds to what we measure.
+    cost_railway_monthly_usd: float = Field(default=35, ge=0)
+    cost_supabase_monthly_usd: float = Field(default=25, ge=0)
+    cost_voyage_per_million_tokens: float = Field(default=0.12, ge=0)
     enable_email_sync: bool = False
     enable_calendar_sync: bool = False
     demo_market: bool = True

@@ -39,6 +39,7 @@ from src.middleware.request_log import RequestLogMiddleware
 from src.middleware.security import SecurityHeadersMiddleware
 from src.middleware.session import SessionMiddleware
 from src.middleware.unhandled import UnhandledErrorMiddleware
+from src.monitoring.alerts import AlertMonitor, Slack
 from src.monitoring.counters import Counters
 from src.monitoring.metrics import RequestMetrics
 from src.monitoring.providers import ProviderRegistry
@@ -97,11 +98,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.tracing = build_tracing(settings)
     app.state.llm = build_llm(settings, pool, app.state.tracing)
     app.state.batch = Launcher(pool, settings, app.state.embeddings, app.state.llm)
+    webhook = settings.slack_webhook_url
+    slack = Slack(webhook.get_secret_value() if webhook else None)
+    app.state.alerts = AlertMonitor(pool, settings, slack)
     # Each flusher is its own task, so stopping waits for every last flush.
     flushers = [
         asyncio.create_task(app.state.counters.run(pool), name="counters"),
         asyncio.create_task(app.state.request_metrics.run(pool), name="request-metrics"),
     ]
+    alerting = asyncio.create_task(app.state.alerts.run(), name="alerts")
     app.state.indexing = Progress()
     indexing = first_run = None
     if settings.app_env == "development" and target.embedded is not None:
@@ -125,6 +130,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for flusher in flushers:
             flusher.cancel()
         await asyncio.gather(*flushers, return_exceptions=True)
+        alerting.cancel()
+        await asyncio.gather(alerting, return_exceptions=True)
+        await slack.aclose()
         await app.state.storage.aclose()
         if app.state.llm is not None:
             await app.state.llm.aclose()

@@ -129,13 +129,13 @@ def test_env_example_lists_every_setting_with_a_comment():
     from src.config import Settings
 
     lines = (ROOT / ".env.example").read_text().splitlines()
-    names = {line.split("=", 1)[0] for line in lines if re.match(r"^[A-Z_]+=", line)}
+    names = {line.split("=", 1)[0] for line in lines if re.match(r"^[A-Z0-9_]+=", line)}
     assert names == {name.upper() for name in Settings.model_fields}
     for index, line in enumerate(lines):
-        if re.match(r"^[A-Z_]+=", line):
-            assert lines[index - 1].startswith("#") or re.match(r"^[A-Z_]+=", lines[index - 1]), (
-                line
-            )
+        if re.match(r"^[A-Z0-9_]+=", line):
+            assert lines[index - 1].startswith("#") or re.match(
+                r"^[A-Z0-9_]+=", lines[index - 1]
+            ), line
 
 
 def test_ci_entry_point_runs_the_readme_test_command():

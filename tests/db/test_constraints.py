@@ -139,6 +139,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "llm_calls_output_tokens_check": ("make_llm_call", {"output_tokens": -1}),
     "llm_calls_status_check": ("make_llm_call", {"status": "maybe"}),
     "alerts_severity_check": ("make_alert", {"severity": "info"}),
+    "alerts_incident_format": ("make_alert", {"incident": "Not An Incident"}),
     "invitations_access_role_check": ("make_invitation", {"org_id": "org", "access_role": "owner"}),
     "invitations_email_check": ("make_invitation", {"org_id": "org", "email": "nobody"}),
     "sign_in_guards_failures_check": ("make_sign_in_guard", {"failures": -1}),

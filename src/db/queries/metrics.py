@@ -8,6 +8,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow, dict_row
+from psycopg.types.json import Jsonb
 
 Conn = AsyncConnection[TupleRow]
 
@@ -143,3 +144,95 @@ async def platform_figures(conn: Conn, *, days: int) -> dict[str, Any]:
     row = await cur.fetchone()
     assert row is not None
     return {**row, "agent_cost_usd": round(float(row["agent_cost_usd"]), 4)}
+
+
+async def llm_cost_since(conn: Conn, since: datetime) -> float:
+    """USD spent on LLM calls since `since`."""
+    cur = await conn.execute(
+        "select coalesce(sum(cost_usd), 0)::float8 from public.llm_calls where created_at >= %s",
+        (since,),
+    )
+    row = await cur.fetchone()
+    return float(row[0]) if row else 0.0
+
+
+async def voyage_characters_since(conn: Conn, since: datetime) -> int:
+    """Characters of the texts embedded with a Voyage model since `since`."""
+    cur = await conn.execute(
+        """select coalesce(sum(length(coalesce(p.mandate_text, f.thesis, ''))), 0)
+           from public.embeddings e
+           left join public.lp_profiles p on e.entity_type = 'lp_mandate' and p.org_id = e.entity_id
+           left join public.funds f on e.entity_type = 'fund_thesis' and f.id = e.entity_id
+           where e.model like 'voyage-%%' and e.created_at >= %s""",
+        (since,),
+    )
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def escalation_rate(conn: Conn, *, hours: int) -> tuple[int, int]:
+    """(debates, escalations) over the last `hours`."""
+    cur = await conn.execute(
+        """select (select count(*) from public.agent_debates
+                   where started_at > now() - make_interval(hours => %(h)s)),
+                  (select count(*) from public.agent_escalations
+                   where created_at > now() - make_interval(hours => %(h)s))""",
+        {"h": hours},
+    )
+    row = await cur.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def open_incident(
+    conn: Conn, *, incident: str, kind: str, severity: str, message: str, details: dict[str, Any]
+) -> bool:
+    """Raise an alert for an incident unless it is already open; whether one was raised."""
+    cur = await conn.execute(
+        """insert into public.alerts (kind, severity, message, details, incident)
+           values (%(k)s, %(s)s, %(m)s, %(d)s, %(i)s)
+           on conflict (incident) where resolved_at is null do nothing""",
+        {"k": kind, "s": severity, "m": message, "d": Jsonb(details), "i": incident},
+    )
+    return cur.rowcount == 1
+
+
+async def resolve_incident(conn: Conn, *, incident: str) -> int:
+    """Close an open incident whose condition has cleared."""
+    cur = await conn.execute(
+        "update public.alerts set resolved_at = now() where incident = %(i)s"
+        " and resolved_at is null",
+        {"i": incident},
+    )
+    return cur.rowcount
+
+
+async def unsent_alerts(conn: Conn, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Alerts Slack has not accepted yet, oldest first (locked: one sender at a time)."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        "select id, kind, severity, message, details, created_at from public.alerts"
+        " where sent_at is null order by created_at limit %(n)s for update skip locked",
+        {"n": limit},
+    )
+    return await cur.fetchall()
+
+
+async def mark_sent(conn: Conn, alert_id: Any) -> None:
+    """Slack accepted the alert."""
+    await conn.execute("update public.alerts set sent_at = now() where id = %s", (alert_id,))
+
+
+async def try_lock(conn: Conn, name: str) -> bool:
+    """Take a transaction-scoped advisory lock if no other session holds it."""
+    cur = await conn.execute("select pg_try_advisory_xact_lock(hashtext(%s))", (name,))
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+async def mark_incident_sent(conn: Conn, *, incident: str) -> None:
+    """The open incident's alert already reached Slack."""
+    await conn.execute(
+        "update public.alerts set sent_at = now() where incident = %(i)s"
+        " and resolved_at is null and sent_at is null",
+        {"i": incident},
+    )
