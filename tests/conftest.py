@@ -145,3 +145,16 @@ async def empty_db(pg_server: EmbeddedDatabase) -> AsyncIterator[EmbeddedDatabas
     yield database
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+async def pool(
+    empty_db: EmbeddedDatabase, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Any]:
+    """A pool on a fresh database of its own (room for a batch worker's parallel items)."""
+    from src.db.pool import create_pool
+
+    pool = create_pool(empty_db.app_url, make_settings(db_pool_max_size=12))
+    await pool.open(wait=True)
+    yield pool
+    await pool.close()

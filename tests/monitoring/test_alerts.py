@@ -31,14 +31,6 @@ def slack():
         yield fake, url + WEBHOOK
 
 
-@pytest.fixture
-async def pool(empty_db, make_settings):
-    pool = create_pool(empty_db.app_url, make_settings())
-    await pool.open(wait=True)
-    yield pool
-    await pool.close()
-
-
 def minute() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)
 

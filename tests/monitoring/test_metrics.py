@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from src.db.pool import create_pool
 from src.db.tenancy import service_transaction
 from src.monitoring.metrics import (
     EDGES_MS,
@@ -18,14 +17,6 @@ from src.monitoring.metrics import (
 )
 from tests import factories as f
 from tests.helpers import running_client
-
-
-@pytest.fixture
-async def pool(empty_db, make_settings):
-    pool = create_pool(empty_db.app_url, make_settings())
-    await pool.open(wait=True)
-    yield pool
-    await pool.close()
 
 
 def test_percentiles_interpolate_inside_the_bucket():
