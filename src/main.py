@@ -56,6 +56,7 @@ from src.routes.api.v1 import pitches as pitches_api
 from src.routes.api.v1 import users as users_api
 from src.routes.api.v1 import weights as weights_api
 from src.routes.pages import account, admin, dashboard, home, imports, lps, team
+from src.routes.pages import alerts as alerts_pages
 from src.routes.pages import auth as auth_pages
 from src.routes.pages import batch as batch_pages
 from src.routes.pages import debates as debates_pages
@@ -182,6 +183,7 @@ ROUTERS = (
     weights_pages.router,
     escalations_pages.router,
     batch_pages.router,
+    alerts_pages.router,
     pitches_pages.router,
     auth_api.router,
     users_api.router,

@@ -20,6 +20,7 @@ from psycopg import sql
 from src.config import Settings
 from src.db.embedded import EmbeddedDatabase, start_embedded
 from src.db.migrate import apply_migrations
+from src.db.pool import create_pool
 from src.main import create_app
 from tests.helpers import running_client
 
@@ -152,8 +153,6 @@ async def pool(
     empty_db: EmbeddedDatabase, make_settings: Callable[..., Settings]
 ) -> AsyncIterator[Any]:
     """A pool on a fresh database of its own (room for a batch worker's parallel items)."""
-    from src.db.pool import create_pool
-
     pool = create_pool(empty_db.app_url, make_settings(db_pool_max_size=12))
     await pool.open(wait=True)
     yield pool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -184,3 +185,29 @@ async def test_the_monthly_cost_breakdown(empty_db, pool, make_settings):
     assert costs.openrouter == 12.5 and costs.voyage_tokens_estimated == 1_000_000
     assert costs.voyage == 1.0 and costs.railway == 35 and costs.supabase == 25
     assert costs.total == 73.5 and costs.month == datetime.now(UTC).strftime("%Y-%m")
+
+
+async def test_the_console_lists_alerts_costs_and_metrics(empty_db, make_settings):
+    from src.demo.market import DEMO_PASSWORD, demo_logins
+    from src.main import create_app
+    from tests.agents.batch_support import load_demo
+    from tests.helpers import post_form, running_client, sign_in
+
+    load_demo(empty_db.admin_url, lps=60, funds=6)
+    with psycopg.connect(empty_db.admin_url, autocommit=True) as conn:
+        alert = f.make_alert(conn, kind="latency", severity="critical",
+                             message="p95 latency over the last 15 minutes is 7,200 ms.")  # fmt: skip
+        f.make_llm_call(conn, cost_usd=3.25)
+    admin = next(login.email for login in demo_logins() if login.role == "platform_admin")
+    app = create_app(make_settings(database_url=empty_db.app_url))
+    async with running_client(app) as client:
+        await sign_in(client, admin, DEMO_PASSWORD)
+        page = await client.get("/admin/alerts")
+        assert page.status_code == 200
+        assert "7,200 ms" in page.text and "$3.25" in page.text and "No Slack webhook" in page.text
+        done = await post_form(client, f"/admin/alerts/{alert}/acknowledge", {})
+        assert done.status_code == 303
+        missing = await post_form(client, f"/admin/alerts/{uuid.uuid4()}/acknowledge", {})
+        assert missing.status_code == 404
+    with psycopg.connect(empty_db.admin_url) as conn:
+        assert conn.execute("select acknowledged_at is not null from alerts").fetchone() == (True,)

@@ -37,6 +37,7 @@ PLATFORM_ONLY = (
     "/admin/weights",
     "/admin/escalations",
     "/admin/batch",
+    "/admin/alerts",
     "/api/v1/admin/escalations",
     "/api/v1/admin/scoring-weights",
 )

@@ -236,3 +236,24 @@ async def mark_incident_sent(conn: Conn, *, incident: str) -> None:
         " and resolved_at is null and sent_at is null",
         {"i": incident},
     )
+
+
+async def recent_alerts(conn: Conn, *, limit: int) -> list[dict[str, Any]]:
+    """The latest alerts, open ones first."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        "select id, kind, severity, message, created_at, sent_at, resolved_at, acknowledged_at"
+        " from public.alerts order by resolved_at is not null, created_at desc limit %(n)s",
+        {"n": limit},
+    )
+    return await cur.fetchall()
+
+
+async def acknowledge_alert(conn: Conn, alert_id: Any) -> bool:
+    """A platform admin has seen the alert (false: no such alert)."""
+    cur = await conn.execute(
+        "update public.alerts set acknowledged_at = coalesce(acknowledged_at, now())"
+        " where id = %(id)s",
+        {"id": alert_id},
+    )
+    return cur.rowcount == 1
