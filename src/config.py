@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
     # Seconds a request (or a batch step) waits for a connection before failing.
-    db_pool_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    db_pool_timeout_seconds: float = Field(default=10, gt=0, le=600)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit_enabled: bool = True

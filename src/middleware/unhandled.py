@@ -6,11 +6,21 @@ headers and request log; catching here keeps both on every 500.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import psycopg
 import structlog
+from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from src.errors import body_for_status, render_error
+
+DATABASE_DOWN = (psycopg.OperationalError, PoolTimeout)
+UNAVAILABLE = (
+    "Our database is not answering right now, so this page cannot load. Nothing you saved is"
+    " lost; please try again in a minute."
+)
 
 logger = structlog.get_logger("lpxgp.errors")
 
@@ -36,6 +46,14 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, send_tracking)
+        except DATABASE_DOWN as exc:
+            # Not a bug: the database is unreachable (restarting, failing over). Say so, and
+            # when to try again; the pool reconnects by itself once it is back.
+            logger.warning("database_unavailable", path=scope["path"], error=type(exc).__name__)
+            if started:
+                raise
+            error = replace(body_for_status(503, UNAVAILABLE), headers={"Retry-After": "30"})
+            await render_error(Request(scope, receive), error)(scope, receive, send)
         except Exception:
             logger.exception("unhandled_error", path=scope["path"], method=scope["method"])
             if started:

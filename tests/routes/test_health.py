@@ -61,19 +61,29 @@ async def test_health_follows_a_database_restart_without_restarting_the_app(
     server = await asyncio.to_thread(start_embedded, tmp_path, database="restart")
     try:
         await apply_migrations(server.admin_url)
-        app = create_app(make_settings(database_url=server.app_url))
+        # A page waits this long for a connection before it says the database is away.
+        app = create_app(make_settings(database_url=server.app_url, db_pool_timeout_seconds=2))
         async with running_client(app) as client:
             assert (await client.get("/health")).status_code == 200
+
+            assert (await client.get("/login")).status_code == 200
 
             await asyncio.to_thread(server.stop)
             down = await wait_for_status(client, 503, seconds=10)
             assert down.status_code == 503
             assert down.json()["status"] == "degraded"
             assert down.json()["checks"]["database"].startswith("error: ")
+            # Pages and the API answer with a friendly error, never a stack trace.
+            page = await client.get("/login", headers={"Accept": "text/html"})
+            assert page.status_code == 503 and "<html" in page.text.lower()
+            assert "Traceback" not in page.text and "psycopg" not in page.text
+            api = await client.get("/api/v1/funds")
+            assert api.status_code in (401, 503) and "psycopg" not in api.text
 
             server = await asyncio.to_thread(server.start)
             up = await wait_for_status(client, 200, seconds=20)
             assert up.status_code == 200
             assert up.json() == {**up.json(), "status": "healthy"}
+            assert (await client.get("/login")).status_code == 200
     finally:
         await asyncio.to_thread(server.stop)
