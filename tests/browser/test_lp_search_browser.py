@@ -46,6 +46,8 @@ async def test_search_filter_open_and_back_keeps_the_filters(live_server, search
         await page.get_by_label("Password").fill(PASSWORD)
         await page.get_by_role("button", name="Sign in").click()
         await expect(page).to_have_url(f"{live_server}/lps")
+        # htmx binds its listeners when the page has loaded; typing before that is not seen.
+        await page.wait_for_load_state("load")
 
         await page.get_by_label("Keywords").fill(MARK)
         results = page.locator("table.lp-table tbody tr")
