@@ -205,9 +205,22 @@ async def test_the_console_lists_alerts_costs_and_metrics(empty_db, make_setting
         page = await client.get("/admin/alerts")
         assert page.status_code == 200
         assert "7,200 ms" in page.text and "$3.25" in page.text and "No Slack webhook" in page.text
+        assert page.text.count('<svg class="chart"') == 6 and "LLM cost (USD) per day" in page.text
         done = await post_form(client, f"/admin/alerts/{alert}/acknowledge", {})
         assert done.status_code == 303
         missing = await post_form(client, f"/admin/alerts/{uuid.uuid4()}/acknowledge", {})
         assert missing.status_code == 404
     with psycopg.connect(empty_db.admin_url) as conn:
         assert conn.execute("select acknowledged_at is not null from alerts").fetchone() == (True,)
+
+
+def test_bar_charts_escape_and_show_an_empty_state():
+    from datetime import date, timedelta
+
+    from src.monitoring.charts import bar_chart
+
+    days = [date(2026, 11, 20) + timedelta(days=i) for i in range(3)]
+    svg = bar_chart("Requests <script> per day", days, [2, 0, 8])
+    assert svg.count("<rect") == 3 and "&lt;script&gt;" in svg and "<script>" not in svg
+    assert "max 8" in svg and "22 Nov: 8" in svg
+    assert "No data yet" in bar_chart("Errors", days, [0, 0, 0])

@@ -257,3 +257,34 @@ async def acknowledge_alert(conn: Conn, alert_id: Any) -> bool:
         {"id": alert_id},
     )
     return cur.rowcount == 1
+
+
+async def daily_series(conn: Conn, *, days: int) -> list[dict[str, Any]]:
+    """Per day over the last `days`, oldest first.
+
+    Requests, 5xx, the latency histogram, matches computed, pitches drafted and LLM cost.
+    """
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        """with d as (
+             select generate_series((now() at time zone 'utc')::date - (%(n)s - 1),
+                                    (now() at time zone 'utc')::date, '1 day')::date as day)
+           select d.day,
+             coalesce((select sum(requests) from public.request_metrics r
+                       where (r.minute at time zone 'utc')::date = d.day), 0)::int as requests,
+             coalesce((select sum(errors) from public.request_metrics r
+                       where (r.minute at time zone 'utc')::date = d.day), 0)::int as errors,
+             array(select coalesce(sum(b), 0)::int from generate_series(1, 16) as i(i)
+                   left join lateral (select r.buckets[i.i] as b from public.request_metrics r
+                     where (r.minute at time zone 'utc')::date = d.day) x on true
+                   group by i.i order by i.i) as buckets,
+             (select count(*) from public.fund_lp_matches m
+                where (m.computed_at at time zone 'utc')::date = d.day)::int as matches,
+             (select count(*) from public.pitch_versions v where v.generated_by <> 'user'
+                and (v.created_at at time zone 'utc')::date = d.day)::int as pitches,
+             (select coalesce(sum(cost_usd), 0) from public.llm_calls c
+                where (c.created_at at time zone 'utc')::date = d.day)::float8 as cost
+           from d order by d.day""",
+        {"n": days},
+    )
+    return await cur.fetchall()
