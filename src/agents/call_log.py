@@ -8,6 +8,7 @@ from src.agents.llm import CallRecord, LlmClient, LlmSettings
 from src.agents.prompts import PromptSource
 from src.agents.tracing import Tracing
 from src.config import Settings
+from src.db.queries import metrics
 from src.db.tenancy import Pool, service_transaction
 
 BUDGET_ALERT = "llm_daily_budget"
@@ -50,13 +51,7 @@ class DbCallLog:
     async def spent_today(self) -> float:
         """USD spent since midnight UTC."""
         async with service_transaction(self.pool) as conn:
-            cur = await conn.execute(
-                "select coalesce(sum(cost_usd), 0)::float8 from public.llm_calls"
-                " where created_at >= date_trunc('day', now() at time zone 'utc')"
-                " at time zone 'utc'"
-            )
-            row = await cur.fetchone()
-        return float(row[0]) if row else 0.0
+            return await metrics.llm_spent_today(conn)
 
     async def budget_exhausted(self, spent: float, budget: float) -> None:
         """One critical alert per UTC day (the lock makes two racing callers write one row)."""

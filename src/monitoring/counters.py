@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import psycopg
@@ -48,9 +49,14 @@ class Counters:
 
     async def run(self, pool: Pool, every: float = FLUSH_SECONDS) -> None:
         """Flush every `every` seconds until cancelled (then once more)."""
-        try:
-            while True:
-                await asyncio.sleep(every)
-                await self.flush(pool)
-        finally:
-            await self.flush(pool)
+        await flush_every(self.flush, pool, every)
+
+
+async def flush_every(flush: Callable[[Pool], Awaitable[int]], pool: Pool, every: float) -> None:
+    """Call `flush` every `every` seconds until cancelled, and once more on the way out."""
+    try:
+        while True:
+            await asyncio.sleep(every)
+            await flush(pool)
+    finally:
+        await flush(pool)

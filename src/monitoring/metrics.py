@@ -11,7 +11,6 @@ own tables.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import logging
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from pydantic import BaseModel
 
 from src.db.queries import metrics as queries
 from src.db.tenancy import Pool, service_transaction
+from src.monitoring.counters import flush_every
 
 logger = logging.getLogger(__name__)
 # Upper edges (ms) of the latency buckets; the last bucket holds everything slower.
@@ -86,12 +86,7 @@ class RequestMetrics:
 
     async def run(self, pool: Pool, every: float = FLUSH_SECONDS) -> None:
         """Flush every `every` seconds until cancelled (then once more)."""
-        try:
-            while True:
-                await asyncio.sleep(every)
-                await self.flush(pool)
-        finally:
-            await self.flush(pool)
+        await flush_every(self.flush, pool, every)
 
 
 def percentile(buckets: Sequence[int], q: float) -> float | None:

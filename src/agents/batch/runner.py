@@ -27,21 +27,25 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 from psycopg_pool import PoolTimeout
 
-from src.agents.batch import analysis, scoring
+from src.agents.batch import analysis, planning, scoring
+from src.agents.batch.model import BatchConfig as BatchConfig
+from src.agents.batch.model import Options as Options
+from src.agents.batch.model import Outcome as Outcome
+from src.agents.batch.model import Progress as Progress
+from src.agents.batch.model import next_deadline as next_deadline
 from src.agents.embeddings import EmbeddingProvider
 from src.agents.llm import LlmClient
 from src.db.queries import batch as queue
-from src.db.queries import matches as match_queries
+from src.db.queries import batch_plan
 from src.db.queries.batch import Item, Run
 from src.db.tenancy import Pool, service_transaction
 
@@ -56,78 +60,6 @@ PHASES: Final = {
 TRANSIENT: Final = (psycopg.OperationalError, PoolTimeout)
 BATCH_STATEMENT_TIMEOUT: Final = "10min"
 CHANGES_KEPT_DAYS: Final = 35
-
-
-@dataclass(frozen=True)
-class BatchConfig:
-    """The knobs of a run (settings, with the command line on top)."""
-
-    keep: int = 200
-    debates_per_fund: int = 20
-    pitches_per_fund: int = 10
-    chunk: int = 25
-    lease_seconds: float = 300
-    max_attempts: int = 3
-    poll_seconds: float = 1.0
-    outage_seconds: float = 300
-    deadline_utc: str | None = "06:00"
-    # An incremental run with more changed LPs than this share rescores funds in full.
-    full_rescore_share: float = 0.10
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the command line asked for."""
-
-    dry_run: bool = False
-    limit: int | None = None
-    fund: uuid.UUID | None = None
-    since: datetime | None = None
-    deadline: datetime | None = None
-
-    def as_params(self) -> dict[str, Any]:
-        """The options a run records (and joining workers follow)."""
-        return {
-            "limit": self.limit,
-            "fund": str(self.fund) if self.fund else None,
-            "since": self.since.isoformat() if self.since else None,
-        }
-
-
-@dataclass
-class Progress:
-    """Where a worker is, for the progress bar or JSON lines."""
-
-    phase: str = "plan"
-    done: int = 0
-    total: int = 0
-    run_id: uuid.UUID | None = None
-
-
-@dataclass
-class Outcome:
-    """What a worker saw of its run when it stopped."""
-
-    run: Run | None
-    processed: int = 0
-    failed: int = 0
-    plan: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        """Non-zero when any item of the run failed."""
-        if self.run is not None and self.run.status == "failed":
-            return 1
-        return 1 if self.failed else 0
-
-
-def next_deadline(now: datetime, at: str | None) -> datetime | None:
-    """The next `HH:MM` UTC after `now` (None: no deadline)."""
-    if not at:
-        return None
-    hour, minute = (int(part) for part in at.split(":"))
-    deadline = now.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return deadline if deadline > now else deadline + timedelta(days=1)
 
 
 class Worker:
@@ -287,64 +219,28 @@ class Worker:
     async def plan(self, conn: Conn, run: Run, phase: str) -> int:
         """Queue a phase's items; how many."""
         fund = uuid.UUID(run.params["fund"]) if run.params.get("fund") else None
-        limit = run.params.get("limit")
         if phase == "score":
-            items = await self.plan_scores(conn, run, fund)
+            items = await planning.score_items(
+                conn, since=run.since, fund=fund, full_rescore_share=self.config.full_rescore_share
+            )
+            if run.params.get("limit") is not None:
+                items = items[: int(run.params["limit"])]
             if self.job == "nightly":
-                await queue.trim_changes(conn, days=CHANGES_KEPT_DAYS)
-                refreshed = await queue.refresh_data_quality(conn)
+                await batch_plan.trim_changes(conn, days=CHANGES_KEPT_DAYS)
+                refreshed = await batch_plan.refresh_data_quality(conn)
                 logger.info("batch_data_quality_refreshed", extra={"lps": refreshed})
         else:
-            scope = await self.scope(conn, run, fund)
-            per_fund = (
-                self.config.debates_per_fund if phase == "debate" else self.config.pitches_per_fund
-            )
-            finder = queue.to_debate if phase == "debate" else queue.to_pitch
-            requested = {f for f, _, wanted in await queue.active_funds(conn, only=scope) if wanted}
-            statuses = {f: s for f, s, _ in await queue.active_funds(conn, only=scope)}
-            items = [
-                {"phase": phase, "fund_id": f, "lp_org_id": lp,
-                 "priority": queue.STATUS_PRIORITY.get(statuses.get(f, ""), 9) * 1000
-                 + (0 if f in requested else 500) + rank}
-                for f, lp, rank in await finder(conn, scope, per_fund)
-            ]  # fmt: skip
+            funds = await planning.scope(conn, run.id, fund)
+            items = await planning.analysis_items(conn, phase, funds, self.per_fund(phase))
             if phase == "pitch":
-                await queue.clear_analysis_requests(conn, scope, run.started_at)
-        if limit is not None and phase == "score":
-            items = items[: int(limit)]
+                await batch_plan.clear_analysis_requests(conn, funds, run.started_at)
         added = await queue.add_items(conn, run.id, items)
         logger.info("batch_planned", extra={"run_id": str(run.id), "phase": phase, "items": added})
         return added
 
-    async def plan_scores(
-        self, conn: Conn, run: Run, fund: uuid.UUID | None
-    ) -> list[dict[str, Any]]:
-        """Score items: every active fund, or (with `since`) what changed since then."""
-        only = [fund] if fund else None
-        funds = await queue.active_funds(conn, only=only)
-        full = [{"phase": "score", "fund_id": f, "priority": queue.STATUS_PRIORITY[s]}
-                for f, s, _ in funds]  # fmt: skip
-        if run.since is None:
-            return full
-        changed_funds, changed_lps = await queue.changed_since(conn, run.since)
-        base = await queue.lp_count(conn)
-        if changed_lps and len(changed_lps) > self.config.full_rescore_share * max(base, 1):
-            return full
-        lp_ids = sorted(changed_lps)
-        items = []
-        for item in full:
-            if item["fund_id"] in changed_funds:
-                items.append(item)
-            elif lp_ids:
-                items.append({**item, "lp_ids": lp_ids})
-        return items
-
-    async def scope(self, conn: Conn, run: Run, fund: uuid.UUID | None) -> list[uuid.UUID]:
-        """Funds whose matches this run analyses: those it scored, and those a GP asked for."""
-        scored = await queue.run_funds(conn, run.id)
-        requested = [f for f, _, wanted in await queue.active_funds(conn) if wanted]
-        funds = list(dict.fromkeys([*scored, *requested]))
-        return [f for f in funds if fund is None or f == fund]
+    def per_fund(self, phase: str) -> int:
+        """How many of each fund's best matches the phase covers."""
+        return self.config.debates_per_fund if phase == "debate" else self.config.pitches_per_fund
 
     async def dry_run(self, options: Options) -> dict[str, int]:
         """What a run would do now, writing nothing."""
@@ -352,16 +248,15 @@ class Worker:
             since = options.since
             if since is None and self.job == "incremental":
                 since = await queue.last_success(conn, ("nightly", "incremental"))
-            fake = Run(id=uuid.uuid4(), job=self.job, status="running", phase="plan",
-                       params=options.as_params(), started_at=self.clock(), finished_at=None,
-                       heartbeat_at=self.clock(), deadline_at=None, since=since, counts={},
-                       llm_tokens=0, llm_cost_usd=0.0, errors=[], summary=None)  # fmt: skip
-            scores = await self.plan_scores(conn, fake, options.fund)
+            scores = await planning.score_items(
+                conn, since=since, fund=options.fund,
+                full_rescore_share=self.config.full_rescore_share,
+            )  # fmt: skip
             if options.limit is not None:
                 scores = scores[: options.limit]
             funds = list(dict.fromkeys(i["fund_id"] for i in scores))
-            debates = await queue.to_debate(conn, funds, self.config.debates_per_fund)
-            pitches = await queue.to_pitch(conn, funds, self.config.pitches_per_fund)
+            debates = await batch_plan.to_debate(conn, funds, self.per_fund("debate"))
+            pitches = await batch_plan.to_pitch(conn, funds, self.per_fund("pitch"))
         return {
             "funds": len(funds),
             "score_items": len(scores),
@@ -388,66 +283,16 @@ class Worker:
         await self.retrying(lambda: self.update_progress(run_id, phase))
 
     async def score(self, items: Sequence[Item]) -> set[int]:
-        """Score a chunk of fund items; the ids of those finished.
-
-        Funds scored against every LP are pipelined: while one fund's rows are written, the
-        next fund's are computed in a thread (the CPU work and the database's overlap).
-        """
+        """Score a chunk of fund items; the ids of those finished."""
         if self.scorer is None:
             async with self.transaction() as conn:
                 self.scorer = await scoring.Scorer.start(
                     conn, self.embeddings, keep=self.config.keep
                 )
-        scorer = self.scorer
-        finished: set[int] = set()
-        now = self.clock()
-        async with self.transaction() as conn:
-            prepared = await scoring.prepare(conn, scorer, items, now)
-            full = [p for p in prepared if p.facts is not None and p.item.lp_ids is None]
-            funds = [p.item.fund_id for p in full]
-            pinned = await match_queries.pinned_lps_of(conn, fund_ids=funds)
-            stored = await match_queries.stored_matches_of(conn, fund_ids=funds)
-            signals = {
-                p.item.id: await scorer.signal(conn, p.facts.strategy) for p in full if p.facts
-            }
-            if full:
-                await scorer.full_base(conn)
-        cosines = await scoring.similarities(self.transaction, scorer, prepared)
-        computing: dict[int, asyncio.Future[scoring.Computed]] = {}
-
-        def start(index: int) -> None:
-            if index < len(full):
-                p = full[index]
-                assert p.facts is not None
-                computing[p.item.id] = asyncio.ensure_future(asyncio.to_thread(
-                    scoring.compute_full, scorer, p.facts, cosines.get(p.facts.id),
-                    pinned[p.item.fund_id], signals[p.item.id], now, stored[p.item.fund_id],
-                ))  # fmt: skip
-
-        start(0)
-        position = {p.item.id: n for n, p in enumerate(full)}
-        try:
-            for p in prepared:
-                if p.item.id in computing:
-
-                    async def write(p: scoring.Prepared = p) -> bool:
-                        computed = await computing.pop(p.item.id)
-                        start(position[p.item.id] + 1)
-                        return await scoring.write_item(self.transaction, p, computed,
-                                                        worker=self.name)  # fmt: skip
-
-                    await self.guarded(p.item, write)
-                else:
-                    await self.guarded(
-                        p.item,
-                        partial(scoring.score_item, self.transaction, scorer, p, cosines,
-                                worker=self.name, now=now),
-                    )  # fmt: skip
-                finished.add(p.item.id)
-        finally:
-            for pending in computing.values():
-                pending.cancel()
-        return finished
+        return await scoring.score_chunk(
+            self.transaction, self.scorer, items, worker=self.name, now=self.clock(),
+            guard=self.guarded,
+        )  # fmt: skip
 
     async def analyse(self, run_id: uuid.UUID, phase: str, items: Sequence[Item]) -> set[int]:
         """Debate or pitch claimed items concurrently (the LLM client caps the calls)."""

@@ -16,12 +16,14 @@ is rescored against every LP instead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ from psycopg.rows import TupleRow
 
 from src.agents.embeddings import EmbeddingProvider
 from src.db.queries import batch as queue
+from src.db.queries import batch_plan
 from src.db.queries import matches as queries
 from src.db.queries.batch import Item
 from src.errors import NotFound
@@ -125,7 +128,7 @@ async def prepare(
         except NotFound:
             prepared.append(Prepared(item, None, None))
             continue
-        if record.status not in queue.ACTIVE_STATUSES or record.strategy is None:
+        if record.status not in batch_plan.ACTIVE_STATUSES or record.strategy is None:
             prepared.append(Prepared(item, record, None))
             continue
         vector = await thesis_vector(conn, record, scorer.embeddings)
@@ -343,3 +346,65 @@ async def write_item(
         result = await write_full(conn, prepared.item.fund_id, computed)
         await queue.finish_item(conn, prepared.item.id, status="done", result=result)
     return True
+
+
+async def score_chunk(
+    transaction: Transaction,
+    scorer: Scorer,
+    items: Sequence[Item],
+    *,
+    worker: str,
+    now: datetime,
+    guard: Callable[[Item, Callable[[], Awaitable[bool]]], Awaitable[None]],
+) -> set[int]:
+    """Score a chunk of fund items (each through `guard`); the ids of those finished.
+
+    Funds scored against every LP are pipelined: while one fund's rows are written, the next
+    fund's are computed in a thread (the CPU work and the database's overlap).
+    """
+    finished: set[int] = set()
+    async with transaction() as conn:
+        prepared = await prepare(conn, scorer, items, now)
+        full = [p for p in prepared if p.facts is not None and p.item.lp_ids is None]
+        funds = [p.item.fund_id for p in full]
+        pinned = await queries.pinned_lps_of(conn, fund_ids=funds)
+        stored = await queries.stored_matches_of(conn, fund_ids=funds)
+        signals = {p.item.id: await scorer.signal(conn, p.facts.strategy) for p in full if p.facts}
+        if full:
+            await scorer.full_base(conn)
+    cosines = await similarities(transaction, scorer, prepared)
+    computing: dict[int, asyncio.Future[Computed]] = {}
+
+    def start(index: int) -> None:
+        if index < len(full):
+            p = full[index]
+            assert p.facts is not None
+            computing[p.item.id] = asyncio.ensure_future(asyncio.to_thread(
+                compute_full, scorer, p.facts, cosines.get(p.facts.id),
+                pinned[p.item.fund_id], signals[p.item.id], now, stored[p.item.fund_id],
+            ))  # fmt: skip
+
+    start(0)
+    position = {p.item.id: n for n, p in enumerate(full)}
+    try:
+        for p in prepared:
+            if p.item.id in computing:
+
+                async def write(p: Prepared = p) -> bool:
+                    computed = await computing.pop(p.item.id)
+                    start(position[p.item.id] + 1)
+                    return await write_item(transaction, p, computed,
+                                                    worker=worker)  # fmt: skip
+
+                await guard(p.item, write)
+            else:
+                await guard(
+                    p.item,
+                    partial(score_item, transaction, scorer, p, cosines,
+                            worker=worker, now=now),
+                )  # fmt: skip
+            finished.add(p.item.id)
+    finally:
+        for pending in computing.values():
+            pending.cancel()
+    return finished
