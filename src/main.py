@@ -27,7 +27,7 @@ from src.auth.setup import build_auth
 from src.auth.tokens import Clock, utc_now
 from src.config import Settings, get_settings
 from src.db.migrate import apply_migrations
-from src.db.pool import create_pool, resolve_database
+from src.db.pool import DatabaseTarget, create_pool, resolve_database
 from src.db.tenancy import Pool
 from src.demo.generate import ensure_demo_market
 from src.errors import register_error_handlers
@@ -100,40 +100,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.llm = build_llm(settings, pool, app.state.tracing)
     app.state.batch = Launcher(pool, settings, app.state.embeddings, app.state.llm)
     webhook = settings.slack_webhook_url
-    slack = Slack(webhook.get_secret_value() if webhook else None)
-    app.state.alerts = AlertMonitor(pool, settings, slack)
-    # Each flusher is its own task, so stopping waits for every last flush.
-    flushers = [
-        asyncio.create_task(app.state.counters.run(pool), name="counters"),
-        asyncio.create_task(app.state.request_metrics.run(pool), name="request-metrics"),
-    ]
-    alerting = asyncio.create_task(app.state.alerts.run(), name="alerts")
+    app.state.alerts = AlertMonitor(
+        pool, settings, Slack(webhook.get_secret_value() if webhook else None)
+    )
     app.state.indexing = Progress()
-    indexing = first_run = None
-    if settings.app_env == "development" and target.embedded is not None:
-        # The demo's mandates are embedded in the background; search shows "indexing n / N".
-        indexing = asyncio.create_task(
-            embed_pending(pool, app.state.embeddings, progress=app.state.indexing)
-        )
-        if settings.demo_market:
-            first_run = asyncio.create_task(
-                _demo_nightly(pool, app.state.embeddings, settings, indexing)
-            )
+    background = _start_background(app, settings, pool, target)
     app.state.database = target
     logger.info("app_started", env=settings.app_env, embedded=target.embedded is not None)
     try:
         yield
     finally:
-        for task in (indexing, first_run):
-            if task is not None:
-                task.cancel()
+        for task in background:
+            task.cancel()
+        # Each task is awaited to its end: the flushers add their last counts on the way out.
+        await asyncio.gather(*background, return_exceptions=True)
         await app.state.batch.aclose()
-        for flusher in flushers:
-            flusher.cancel()
-        await asyncio.gather(*flushers, return_exceptions=True)
-        alerting.cancel()
-        await asyncio.gather(alerting, return_exceptions=True)
-        await slack.aclose()
+        await app.state.alerts.slack.aclose()
         await app.state.storage.aclose()
         if app.state.llm is not None:
             await app.state.llm.aclose()
@@ -143,6 +125,31 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.
             await run_in_threadpool(target.embedded.release)
         logger.info("app_stopped")
+
+
+def _start_background(
+    app: FastAPI, settings: Settings, pool: Pool, target: DatabaseTarget
+) -> list[asyncio.Task[Any]]:
+    """The app's background work: metric flushers and alert checks.
+
+    On a laptop also indexing the demo's mandates (search shows "indexing n / N"), then its
+    first nightly run.
+    """
+    tasks = [
+        asyncio.create_task(app.state.counters.run(pool), name="counters"),
+        asyncio.create_task(app.state.request_metrics.run(pool), name="request-metrics"),
+        asyncio.create_task(app.state.alerts.run(), name="alerts"),
+    ]
+    if settings.app_env == "development" and target.embedded is not None:
+        indexing = asyncio.create_task(
+            embed_pending(pool, app.state.embeddings, progress=app.state.indexing)
+        )
+        tasks.append(indexing)
+        if settings.demo_market:
+            tasks.append(asyncio.create_task(
+                _demo_nightly(pool, app.state.embeddings, settings, indexing)
+            ))  # fmt: skip
+    return tasks
 
 
 async def _demo_nightly(

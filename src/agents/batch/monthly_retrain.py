@@ -76,6 +76,32 @@ def _decide(fit: retrain.Fit, current: dict[str, float], margin: float) -> tuple
                        f" {fit.new_auc:.3f} against {fit.current_auc:.3f}.")  # fmt: skip
 
 
+def _evaluate(
+    rows: list[tuple[Any, list[float | None], bool]],
+    current: dict[str, float],
+    config: RetrainConfig,
+) -> tuple[str, str, dict[str, Any], retrain.Fit | None]:
+    """The decision, its message, the fit's metrics and the fit (None: too few outcomes)."""
+    labels = np.array([r[2] for r in rows], dtype=np.bool_)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if len(rows) < config.min_samples or min(positives, negatives) < MIN_PER_CLASS:
+        message = (
+            f"Too few outcomes to retrain: {len(rows)} labelled matches ({positives}"
+            f" positive, {negatives} negative); at least {config.min_samples}, with"
+            f" {MIN_PER_CLASS} of each, are needed. Nothing changed."
+        )
+        return "insufficient_data", message, {}, None
+    features = np.array([[np.nan if v is None else v for v in r[1]] for r in rows],
+                        dtype=np.float64)  # fmt: skip
+    fit = retrain.fit(features, labels, current, folds=config.folds)
+    decision, message = _decide(fit, current, config.margin)
+    metrics = {"held_out_auc_current": round(fit.current_auc, 4),
+               "held_out_auc_new": round(fit.new_auc, 4), "fold_gains": fit.fold_gains,
+               "proposed_weights": fit.weights, "folds": config.folds,
+               "margin": config.margin}  # fmt: skip
+    return decision, message, metrics, fit
+
+
 async def retrain_weights(
     pool: Pool,
     config: RetrainConfig,
@@ -92,43 +118,24 @@ async def retrain_weights(
         current = await match_queries.active_weights(conn, "blend")
         assert current is not None, "no active blend weights"
         signals = [] if dry_run else await queries.replace_signals(conn, min_orgs=config.min_orgs)
-        labels = np.array([r[2] for r in rows], dtype=np.bool_)
-        organisations = len({r[0] for r in rows})
+        decision, message, fitted, fit = _evaluate(rows, current.weights, config)
         metrics: dict[str, Any] = {"current_weights": current.weights,
-                                   "signal_segments": len(signals)}  # fmt: skip
-        positives, negatives = int(labels.sum()), int((~labels).sum())
-        if len(rows) < config.min_samples or min(positives, negatives) < MIN_PER_CLASS:
-            decision = "insufficient_data"
-            message = (
-                f"Too few outcomes to retrain: {len(rows)} labelled matches ({positives}"
-                f" positive, {negatives} negative); at least {config.min_samples}, with"
-                f" {MIN_PER_CLASS} of each, are needed. Nothing changed."
-            )
-            new_version = None
-        else:
-            features = np.array([[np.nan if v is None else v for v in r[1]] for r in rows],
-                                dtype=np.float64)  # fmt: skip
-            fit = retrain.fit(features, labels, current.weights, folds=config.folds)
-            decision, message = _decide(fit, current.weights, config.margin)
-            metrics |= {"held_out_auc_current": round(fit.current_auc, 4),
-                        "held_out_auc_new": round(fit.new_auc, 4),
-                        "fold_gains": fit.fold_gains, "proposed_weights": fit.weights,
-                        "folds": config.folds, "margin": config.margin}  # fmt: skip
-            new_version = None
-            if decision == "adopted" and not dry_run:
-                new_version = await weights.store(
-                    conn, "blend", fit.weights, metrics=metrics,
-                    notes=f"Monthly retrain: held-out AUC {fit.new_auc:.3f} (was"
-                          f" {fit.current_auc:.3f}) on {len(rows)} outcomes.",
-                )  # fmt: skip
-                await weights.activate(conn, None, new_version)
-        if not dry_run:
+                                   "signal_segments": len(signals), **fitted}  # fmt: skip
+        new_version = None
+        if fit is not None and decision == "adopted" and not dry_run:
+            new_version = await weights.store(
+                conn, "blend", fit.weights, metrics=metrics,
+                notes=f"Monthly retrain: held-out AUC {fit.new_auc:.3f} (was"
+                      f" {fit.current_auc:.3f}) on {len(rows)} outcomes.",
+            )  # fmt: skip
+            await weights.activate(conn, None, new_version)
+        if run_id is not None:
+            positives = sum(1 for r in rows if r[2])
             await queries.insert_report(
                 conn, run_id=run_id, decision=decision, samples=len(rows), positives=positives,
-                organisations=organisations, current_version=current.version,
+                organisations=len({r[0] for r in rows}), current_version=current.version,
                 new_version=new_version, metrics=metrics, message=message,
             )  # fmt: skip
-            assert run_id is not None
             await queue.finish_run(
                 conn, run_id, status="succeeded", counts={"samples": len(rows),
                 "positives": positives, "signal_segments": len(signals), "decision": decision},
