@@ -42,7 +42,7 @@ from src.middleware.unhandled import UnhandledErrorMiddleware
 from src.monitoring.alerts import AlertMonitor, Slack
 from src.monitoring.counters import Counters
 from src.monitoring.metrics import RequestMetrics
-from src.monitoring.providers import ProviderRegistry
+from src.monitoring.providers import ProviderRegistry, provider_registry
 from src.routes import health
 from src.routes.api.v1 import auth as auth_api
 from src.routes.api.v1 import debates as debates_api
@@ -88,16 +88,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Do not wait: a deploy whose database is down must still start and fail /health.
     await pool.open(wait=False)
     app.state.pool = pool
-    app.state.auth = build_auth(settings, pool, app.state.clock)
+    providers: ProviderRegistry = app.state.providers
+    app.state.auth = build_auth(settings, pool, app.state.clock, providers.get("supabase_auth"))
     key = settings.voyage_api_key.get_secret_value() if settings.voyage_api_key else None
     app.state.embeddings = build_embeddings(
         voyage_api_key=key,
         voyage_model=settings.voyage_model,
         voyage_base_url=settings.voyage_base_url,
+        status=providers.get("voyage"),
     )
-    app.state.storage = build_storage(settings)
-    app.state.tracing = build_tracing(settings)
-    app.state.llm = build_llm(settings, pool, app.state.tracing)
+    app.state.storage = build_storage(settings, providers.get("supabase_storage"))
+    app.state.tracing = build_tracing(settings, providers.get("langfuse"))
+    app.state.llm = build_llm(settings, pool, app.state.tracing, providers.get("openrouter"))
     app.state.batch = Launcher(pool, settings, app.state.embeddings, app.state.llm)
     webhook = settings.slack_webhook_url
     app.state.alerts = AlertMonitor(
@@ -256,8 +258,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.settings = settings
     app.state.clock = clock
     app.state.limiter = configure_limiter(settings)
-    app.state.providers = ProviderRegistry()
-    app.state.providers.register("openrouter", configured=settings.llm_configured)
+    app.state.providers = provider_registry(settings)
     # Before the lifespan: requests served by a test client without one still count.
     app.state.counters = Counters()
     app.state.request_metrics = RequestMetrics()

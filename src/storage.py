@@ -12,13 +12,19 @@ import re
 from pathlib import Path
 from typing import Protocol
 
+import httpx
+
 from src.config import Settings
 from src.errors import ServiceUnavailable
+from src.monitoring.providers import ProviderStatus, TrackedTransport
 
 logger = logging.getLogger(__name__)
 
 SAFE_PATH = re.compile(r"^[0-9a-f-]{36}/[0-9a-f-]{36}\.[a-z]{2,4}$")
 DECKS_BUCKET = "decks"
+
+
+STORAGE_TIMEOUT_SECONDS = 20  # storage3's own default
 
 
 class StorageUnavailable(ServiceUnavailable):
@@ -100,11 +106,26 @@ class SupabaseStorage:
 
     name = "supabase"
 
-    def __init__(self, *, url: str, key: str, bucket: str = DECKS_BUCKET) -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        key: str,
+        bucket: str = DECKS_BUCKET,
+        status: ProviderStatus | None = None,
+    ) -> None:
         from storage3 import AsyncStorageClient
 
         headers = {"apikey": key, "Authorization": f"Bearer {key}"}
-        self._client = AsyncStorageClient(url=f"{url.rstrip('/')}/storage/v1/", headers=headers)
+        transport = TrackedTransport(status) if status is not None else None
+        # Our own HTTP client (storage3 sets the headers on each request): it reports each
+        # exchange to the provider status /health/detailed shows.
+        http = httpx.AsyncClient(
+            timeout=STORAGE_TIMEOUT_SECONDS, follow_redirects=True, transport=transport
+        )
+        self._client = AsyncStorageClient(
+            url=f"{url.rstrip('/')}/storage/v1/", headers=headers, http_client=http
+        )
         self.bucket = bucket
 
     async def put(self, path: str, data: bytes, *, content_type: str) -> None:
@@ -135,9 +156,11 @@ class SupabaseStorage:
         await self._client.session.aclose()
 
 
-def build_storage(settings: Settings) -> Storage:
+def build_storage(settings: Settings, status: ProviderStatus | None = None) -> Storage:
     """Supabase Storage when Supabase is configured, else `<data_dir>/storage`."""
     secret = settings.supabase_service_role_key
     if settings.supabase_url and secret is not None:
-        return SupabaseStorage(url=settings.supabase_url, key=secret.get_secret_value())
+        return SupabaseStorage(
+            url=settings.supabase_url, key=secret.get_secret_value(), status=status
+        )
     return LocalStorage(settings.data_dir / "storage")

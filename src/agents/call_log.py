@@ -10,6 +10,7 @@ from src.agents.tracing import Tracing
 from src.config import Settings
 from src.db.queries import metrics
 from src.db.tenancy import Pool, service_transaction
+from src.monitoring.providers import ProviderStatus, TrackedTransport
 
 BUDGET_ALERT = "llm_daily_budget"
 
@@ -75,7 +76,12 @@ class DbCallLog:
                 )
 
 
-def build_llm(settings: Settings, pool: Pool, tracing: Tracing | None = None) -> LlmClient | None:
+def build_llm(
+    settings: Settings,
+    pool: Pool,
+    tracing: Tracing | None = None,
+    status: ProviderStatus | None = None,
+) -> LlmClient | None:
     """The app's LLM client when OpenRouter is configured; None = the offline analyst."""
     if settings.openrouter_api_key is None:
         return None
@@ -94,4 +100,5 @@ def build_llm(settings: Settings, pool: Pool, tracing: Tracing | None = None) ->
         DbCallLog(pool),
         tracing=tracing,
         prompts=PromptSource(tracing.client if tracing is not None else None),
+        transport=TrackedTransport(status) if status is not None else None,
     )

@@ -20,6 +20,8 @@ import voyageai
 import voyageai.error as voyage_errors
 from starlette.concurrency import run_in_threadpool
 
+from src.monitoring.providers import ProviderStatus
+
 logger = structlog.get_logger("lpxgp.embeddings")
 
 LOCAL_MODEL = "all-minilm-l6-v2-int8"
@@ -146,8 +148,10 @@ class VoyageEmbeddings:
         base_url: str | None = None,
         timeout: float = 30,
         retry_delay: float = 0.5,
+        status: ProviderStatus | None = None,
     ) -> None:
         self.model = model
+        self.status = status or ProviderStatus("voyage", configured=True)
         self.dims = VOYAGE_DIMS.get(model, 1024)
         self.retry_delay = retry_delay
         self._client = voyageai.AsyncClient(  # type: ignore[attr-defined]
@@ -169,8 +173,8 @@ class VoyageEmbeddings:
         for attempt in range(1, VOYAGE_ATTEMPTS + 1):
             try:
                 result = await self._client.embed(texts, model=self.model, input_type=input_type)
-                return [list(map(float, vector)) for vector in result.embeddings]
             except RETRYABLE as exc:
+                self.status.record_error(type(exc).__name__)
                 if attempt == VOYAGE_ATTEMPTS:
                     logger.warning("voyage_failed", attempts=attempt, error=type(exc).__name__)
                     raise EmbeddingUnavailable(
@@ -185,18 +189,26 @@ class VoyageEmbeddings:
                 )
                 await asyncio.sleep(delay)
             except voyage_errors.VoyageError as exc:
+                self.status.record_error(type(exc).__name__)
                 raise EmbeddingUnavailable(
                     f"Voyage AI refused the request: {type(exc).__name__}"
                 ) from exc
+            else:
+                self.status.record_ok()
+                return [list(map(float, vector)) for vector in result.embeddings]
         raise AssertionError("unreachable")
 
 
 def build_embeddings(
-    *, voyage_api_key: str | None, voyage_model: str, voyage_base_url: str | None
+    *,
+    voyage_api_key: str | None,
+    voyage_model: str,
+    voyage_base_url: str | None,
+    status: ProviderStatus | None = None,
 ) -> EmbeddingProvider:
     """Voyage when a key is configured, otherwise the local model."""
     if voyage_api_key:
         return VoyageEmbeddings(
-            api_key=voyage_api_key, model=voyage_model, base_url=voyage_base_url
+            api_key=voyage_api_key, model=voyage_model, base_url=voyage_base_url, status=status
         )
     return LocalEmbeddings()

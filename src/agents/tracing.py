@@ -8,14 +8,21 @@ the drafts are the GP's), so nothing from a deck or about a person leaves throug
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from typing import Any
 
+from opentelemetry.sdk.trace.export import SpanExporter
+
 from src.config import Settings
+from src.monitoring.providers import ProviderStatus, TrackedSpanExporter
 
 logger = logging.getLogger(__name__)
+
+LANGFUSE_TIMEOUT_SECONDS = 5  # the SDK's own default
 
 
 class _Nothing:
@@ -91,8 +98,11 @@ class Tracing:
             self.client.shutdown()
 
 
-def build_tracing(settings: Settings) -> Tracing:
-    """Langfuse with its own tracer provider when both keys are set, else no tracing."""
+def build_tracing(settings: Settings, status: ProviderStatus | None = None) -> Tracing:
+    """Langfuse with its own tracer provider when both keys are set, else no tracing.
+
+    With a `status`, each export's result is reported to it (for /health/detailed).
+    """
     public = settings.langfuse_public_key
     secret = settings.langfuse_secret_key
     if public is None or secret is None:
@@ -100,13 +110,44 @@ def build_tracing(settings: Settings) -> Tracing:
     from langfuse import Langfuse
     from opentelemetry.sdk.trace import TracerProvider
 
+    base_url = settings.langfuse_host or "https://cloud.langfuse.com"
+    exporter = None
+    if status is not None:
+        exporter = TrackedSpanExporter(
+            status,
+            _otlp_exporter(base_url, public.get_secret_value(), secret.get_secret_value()),
+        )
     client = Langfuse(
         public_key=public.get_secret_value(),
         secret_key=secret.get_secret_value(),
-        base_url=settings.langfuse_host or "https://cloud.langfuse.com",
+        base_url=base_url,
         environment=settings.app_env,
         # Its own provider: our HTTP and database spans never reach Langfuse, and two apps in
         # one process (tests) do not share one exporter.
         tracer_provider=TracerProvider(),
+        span_exporter=exporter,
     )
     return Tracing(client)
+
+
+def _otlp_exporter(base_url: str, public_key: str, secret_key: str) -> SpanExporter:
+    """The exporter Langfuse builds by default (same endpoint, headers, timeout, gzip).
+
+    Langfuse wires none of these into an exporter it is given, so they are set here.
+    """
+    from opentelemetry.exporter.otlp.proto.http import Compression
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    token = base64.b64encode(f"{public_key}:{secret_key}".encode()).decode("ascii")
+    return OTLPSpanExporter(
+        endpoint=f"{base_url.rstrip('/')}/api/public/otel/v1/traces",
+        headers={
+            "Authorization": f"Basic {token}",
+            "x-langfuse-sdk-name": "python",
+            "x-langfuse-sdk-version": metadata.version("langfuse"),
+            "x-langfuse-public-key": public_key,
+            "x-langfuse-ingestion-version": "4",
+        },
+        timeout=LANGFUSE_TIMEOUT_SECONDS,
+        compression=Compression.Gzip,
+    )

@@ -9,9 +9,12 @@ from src.auth.supabase import SupabaseIdentityProvider
 from src.auth.tokens import Clock
 from src.config import Settings
 from src.db.tenancy import Pool
+from src.monitoring.providers import ProviderStatus
 
 
-def build_provider(settings: Settings, pool: Pool, clock: Clock) -> IdentityProvider:
+def build_provider(
+    settings: Settings, pool: Pool, clock: Clock, status: ProviderStatus | None = None
+) -> IdentityProvider:
     """Supabase Auth when the project is configured, otherwise the local provider."""
     if settings.supabase_url and settings.supabase_anon_key and settings.supabase_service_role_key:
         secret = settings.supabase_jwt_secret
@@ -21,6 +24,7 @@ def build_provider(settings: Settings, pool: Pool, clock: Clock) -> IdentityProv
             service_key=settings.supabase_service_role_key.get_secret_value(),
             jwt_secret=secret.get_secret_value() if secret else None,
             clock=clock,
+            status=status,
         )
     return LocalIdentityProvider(
         pool,
@@ -30,9 +34,11 @@ def build_provider(settings: Settings, pool: Pool, clock: Clock) -> IdentityProv
     )
 
 
-def build_auth(settings: Settings, pool: Pool, clock: Clock) -> AuthRuntime:
+def build_auth(
+    settings: Settings, pool: Pool, clock: Clock, status: ProviderStatus | None = None
+) -> AuthRuntime:
     """Provider, refresher and cookie rules for one app."""
-    provider = build_provider(settings, pool, clock)
+    provider = build_provider(settings, pool, clock, status)
     return AuthRuntime(
         provider, Refresher(provider, clock=clock), CookieSpec.for_url(settings.public_url), clock
     )

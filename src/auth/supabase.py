@@ -28,6 +28,7 @@ from src.auth.providers import (
     WeakPassword,
 )
 from src.auth.tokens import Clock, TokenVerifier, utc_now
+from src.monitoring.providers import ProviderStatus, TrackedTransport
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 RATE_LIMIT_CODES = {"over_request_rate_limit", "over_email_send_rate_limit"}
@@ -46,7 +47,9 @@ class SupabaseIdentityProvider:
         service_key: str,
         jwt_secret: str | None = None,
         clock: Clock = utc_now,
+        status: ProviderStatus | None = None,
     ) -> None:
+        self.status = status
         self.auth_url = f"{url.rstrip('/')}/auth/v1"
         self._anon_key = anon_key
         self._service_key = service_key
@@ -58,9 +61,14 @@ class SupabaseIdentityProvider:
             )
         )
 
+    def _http(self) -> httpx.AsyncClient:
+        """A client per operation; each exchange is reported to the provider status."""
+        transport = TrackedTransport(self.status) if self.status is not None else None
+        return httpx.AsyncClient(timeout=TIMEOUT, transport=transport)
+
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[AsyncGoTrueClient]:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        async with self._http() as http:
             yield AsyncGoTrueClient(
                 url=self.auth_url,
                 headers={"apikey": self._anon_key},
@@ -73,7 +81,7 @@ class SupabaseIdentityProvider:
     async def _admin(self, key: str | None = None) -> AsyncIterator[AsyncGoTrueAdminAPI]:
         key = key or self._service_key
         headers = {"apikey": key, "Authorization": f"Bearer {key}"}
-        async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        async with self._http() as http:
             yield AsyncGoTrueAdminAPI(url=self.auth_url, headers=headers, http_client=http)
 
     async def sign_in(self, email: str, password: str) -> AuthSession:

@@ -164,18 +164,11 @@ def _integrations(
                        "last_call_at": last_call["created_at"],
                        "last_error": last_call["error"] if failed else None}  # fmt: skip
     out["openrouter"] = openrouter
-    for name, configured in (
-        ("voyage", settings.voyage_api_key is not None),
-        ("supabase", settings.supabase_url is not None),
-        ("langfuse", settings.langfuse_public_key is not None),
-    ):
-        known = providers.providers.get(name)
-        if not configured:
-            out[name] = {"configured": False, "status": "not configured"}
-        elif known is not None and known.last_error:
-            out[name] = {"configured": True, "status": "failing", "last_error": known.last_error,
-                         "last_error_at": known.last_error_at}  # fmt: skip
-        else:
-            # Calls to these are not tracked yet: configured, status unknown.
-            out[name] = {"configured": True, "status": "unknown"}
+    for name, known in providers.providers.items():
+        if name == "openrouter":
+            continue
+        out[name] = {"configured": known.configured, "status": known.state}
+        if known.configured:
+            out[name] |= {"last_ok_at": known.last_ok_at, "last_error": known.last_error,
+                          "last_error_at": known.last_error_at}  # fmt: skip
     return out

@@ -47,6 +47,9 @@ async def test_a_debate_is_one_trace_with_round_spans_and_priced_generations(mak
                                         headers=headers)  # fmt: skip
             assert started.status_code == 202
             app.state.tracing.flush()
+    # The app's exporter and LLM client report to the status /health/detailed shows.
+    providers = app.state.providers
+    assert providers.get("langfuse").state == providers.get("openrouter").state == "ok"
     spans = collected.spans
     roots = [s for s in spans if s["name"] == "debate"]
     assert len(roots) == 1

@@ -24,6 +24,7 @@ class Collected:
     auth: list[str] = field(default_factory=list)
     api: list[dict[str, Any]] = field(default_factory=list)
     prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refuse: int | None = None  # answer every export with this HTTP status
 
 
 def otlp_app(state: Collected) -> FastAPI:
@@ -33,6 +34,8 @@ def otlp_app(state: Collected) -> FastAPI:
     @app.post("/api/public/otel/v1/traces")
     async def traces(request: Request) -> Response:
         state.auth.append(request.headers.get("authorization", ""))
+        if state.refuse is not None:
+            return Response(status_code=state.refuse)
         body = await request.body()
         if request.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
