@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from src.db.queries import organizations as queries
 from src.db.queries.organizations import OrganizationSummary
 from src.db.queries.users import Conn, insert_audit
-from src.errors import Forbidden, InvalidInput
+from src.errors import Forbidden, InvalidInput, NotFound
 from src.services import invitations
 from src.services.invitations import IssuedInvitation
 from src.services.taxonomy import COUNTRY_NAMES
@@ -97,3 +97,12 @@ async def list_organizations(conn: Conn, user: User) -> list[OrganizationSummary
     """Every GP organisation, for the platform admin's list."""
     require_platform_admin(user)
     return await queries.list_gp_organizations(conn)
+
+
+async def get_organization(conn: Conn, user: User, org_id: uuid.UUID) -> OrganizationSummary:
+    """One GP organisation for the platform admin, or NotFound."""
+    require_platform_admin(user)
+    found = await queries.get_gp_organization(conn, org_id)
+    if found is None:
+        raise NotFound("organisation", org_id)
+    return found

@@ -81,6 +81,15 @@ def require_org_admin(user: User) -> uuid.UUID:
     return user.org_id
 
 
+def managed_org(user: User, org_id: uuid.UUID | None) -> uuid.UUID:
+    """The organisation whose team is changed: the admin's own, or any for a platform admin."""
+    if org_id is None:
+        return require_org_admin(user)
+    if not user.is_platform_admin:
+        raise Forbidden("Only platform admins can manage another organisation's team.")
+    return org_id
+
+
 async def list_team(conn: Conn, user: User) -> list[MemberRow]:
     """The members of the user's organisation."""
     if user.org_id is None:
@@ -106,10 +115,19 @@ async def _keeping_an_admin(conn: Conn) -> AsyncIterator[None]:
 
 
 async def change_role(
-    conn: Conn, user: User, *, person_id: uuid.UUID, role: str, ip: str | None
+    conn: Conn,
+    user: User,
+    *,
+    person_id: uuid.UUID,
+    role: str,
+    ip: str | None,
+    org_id: uuid.UUID | None = None,
 ) -> MemberRow:
-    """Give a member another role (reactivating a deactivated one); the last admin keeps theirs."""
-    org_id = require_org_admin(user)
+    """Give a member another role (reactivating a deactivated one); the last admin keeps theirs.
+
+    `org_id` is for platform admins; an org admin changes their own organisation's team.
+    """
+    org_id = managed_org(user, org_id)
     if role not in ROLES:
         raise InvalidInput(
             "Unknown role.",
@@ -151,10 +169,16 @@ async def _reactivate(
 
 
 async def deactivate(
-    conn: Conn, user: User, *, person_id: uuid.UUID, today: date, ip: str | None
+    conn: Conn,
+    user: User,
+    *,
+    person_id: uuid.UUID,
+    today: date,
+    ip: str | None,
+    org_id: uuid.UUID | None = None,
 ) -> MemberRow:
-    """End a member's access: membership ended, every session revoked."""
-    org_id = require_org_admin(user)
+    """End a member's access: membership ended, every session revoked (`org_id` as above)."""
+    org_id = managed_org(user, org_id)
     if person_id == user.person_id:
         raise Conflict("You cannot deactivate yourself; ask another admin.")
     member = await _member(conn, org_id, person_id)

@@ -32,6 +32,7 @@ MARKET_DATA_IDS = {
 }
 # Platform-admin tools: no tenant owns these ids (GP users get 403 before any lookup).
 PLATFORM_ONLY = (
+    "/admin/organizations",
     "/admin/imports",
     "/api/v1/admin/imports",
     "/admin/weights",

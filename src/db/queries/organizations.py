@@ -40,19 +40,27 @@ async def insert_gp_organization(
     return uuid.UUID(str(row[0]))
 
 
+SUMMARY = """
+    select o.id, o.name, o.website, o.hq_country, o.created_at,
+      (select count(*) from public.employment e
+       where e.org_id = o.id and e.is_current and e.access_role is not null) as members,
+      (select count(*) from public.funds f where f.org_id = o.id) as funds,
+      (select count(*) from public.invitations i
+       where i.org_id = o.id and i.accepted_at is null and i.revoked_at is null) as
+         open_invitations
+    from public.organizations o where o.is_gp
+"""
+
+
 async def list_gp_organizations(conn: Conn) -> list[OrganizationSummary]:
     """Every GP organisation visible to the caller, with counts, by name."""
     cur = conn.cursor(row_factory=class_row(OrganizationSummary))
-    await cur.execute(
-        """
-        select o.id, o.name, o.website, o.hq_country, o.created_at,
-          (select count(*) from public.employment e
-           where e.org_id = o.id and e.is_current and e.access_role is not null) as members,
-          (select count(*) from public.funds f where f.org_id = o.id) as funds,
-          (select count(*) from public.invitations i
-           where i.org_id = o.id and i.accepted_at is null and i.revoked_at is null) as
-             open_invitations
-        from public.organizations o where o.is_gp order by o.name
-        """
-    )
+    await cur.execute(SUMMARY + " order by o.name")
     return await cur.fetchall()
+
+
+async def get_gp_organization(conn: Conn, org_id: uuid.UUID) -> OrganizationSummary | None:
+    """One GP organisation with its counts, or None (also when RLS hides it)."""
+    cur = conn.cursor(row_factory=class_row(OrganizationSummary))
+    await cur.execute(SUMMARY + " and o.id = %(id)s", {"id": org_id})
+    return await cur.fetchone()

@@ -1,16 +1,22 @@
-"""Platform admin pages: onboard GP organisations."""
+"""Platform admin pages: the console overview; GP organisations and their members."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from src.deps import ClientIp, Db, Now, PlatformAdmin, SettingsDep
+from src.db.queries import metrics as metric_queries
+from src.db.queries import users as queries
+from src.db.queries.invitations import list_open_invitations
+from src.deps import ClientIp, Db, Now, PlatformAdmin, PoolDep, SettingsDep
 from src.errors import DomainError
+from src.monitoring.metrics import get_platform_metrics
 from src.routes.forms import field_errors
-from src.services import organizations
+from src.services import health, organizations, users
 from src.services.taxonomy import COUNTRY_NAMES
 from src.services.users import User
 from src.templating import templates
@@ -76,3 +82,94 @@ async def create_organization(
             request, db, user, exc.status_code, message=exc.message, errors=errors, values=values
         )
     return await _organizations(request, db, user, created=created)
+
+
+async def _organization(
+    request: Request, db: Db, user: User, org_id: uuid.UUID, status_code: int = 200, **context: Any
+) -> Response:
+    organization = await organizations.get_organization(db, user, org_id)
+    members = await queries.list_members(db, org_id=org_id)
+    pending = await list_open_invitations(db, org_id=org_id)
+    base = {"user": user, "organization": organization, "members": members, "invitations": pending}
+    response = templates.TemplateResponse(
+        request, "admin/organization.html", {**base, **context}, status_code=status_code
+    )
+    response.headers["HX-Push-Url"] = f"/admin/organizations/{org_id}"
+    return response
+
+
+async def _member_change(
+    request: Request, db: Db, user: User, org_id: uuid.UUID, change: Callable[[], Awaitable[str]]
+) -> Response:
+    """Run a change to one member, then show the organisation with its notice or refusal."""
+    await organizations.get_organization(db, user, org_id)  # 404 before anything else
+    try:
+        notice = await change()
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _organization(request, db, user, org_id, exc.status_code, message=exc.message)
+    return await _organization(request, db, user, org_id, notice=notice)
+
+
+@router.get("/admin/organizations/{org_id}", response_class=HTMLResponse)
+async def organization(
+    request: Request, org_id: uuid.UUID, user: PlatformAdmin, db: Db
+) -> Response:
+    return await _organization(request, db, user, org_id)
+
+
+@router.post("/admin/organizations/{org_id}/members/{person_id}/role", response_class=HTMLResponse)
+async def change_member_role(
+    request: Request,
+    org_id: uuid.UUID,
+    person_id: uuid.UUID,
+    user: PlatformAdmin,
+    db: Db,
+    ip: ClientIp,
+    role: FormStr = "",
+) -> Response:
+    async def change() -> str:
+        member = await users.change_role(
+            db, user, person_id=person_id, role=role, ip=ip, org_id=org_id
+        )
+        return f"{member.full_name} is now {member.role}."
+
+    return await _member_change(request, db, user, org_id, change)
+
+
+@router.post(
+    "/admin/organizations/{org_id}/members/{person_id}/deactivate", response_class=HTMLResponse
+)
+async def deactivate_member(
+    request: Request,
+    org_id: uuid.UUID,
+    person_id: uuid.UUID,
+    user: PlatformAdmin,
+    db: Db,
+    now: Now,
+    ip: ClientIp,
+) -> Response:
+    async def change() -> str:
+        member = await users.deactivate(
+            db, user, person_id=person_id, today=now.date(), ip=ip, org_id=org_id
+        )
+        return f"{member.full_name} is deactivated and signed out."
+
+    return await _member_change(request, db, user, org_id, change)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def overview(
+    request: Request, user: PlatformAdmin, db: Db, pool: PoolDep, settings: SettingsDep
+) -> Response:
+    """The console's front page: health, the week's figures and what needs attention."""
+    alerts = await metric_queries.recent_alerts(db, limit=100)
+    context = {
+        "user": user,
+        "health": await health.detailed(pool, settings, request.app.state.providers),
+        "metrics": await get_platform_metrics(db, days=7),
+        "open_alerts": [a for a in alerts if a["resolved_at"] is None],
+        "organizations": len(await organizations.list_organizations(db, user)),
+    }
+    return templates.TemplateResponse(request, "admin/index.html", context)

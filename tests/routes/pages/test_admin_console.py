@@ -1,0 +1,133 @@
+"""The platform console: its overview page, and a platform admin managing an organisation's team."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests import factories as f
+from tests.helpers import PASSWORD, post_form, running_client, sign_in
+
+
+@pytest.fixture
+def platform(service):
+    email = f"{f.unique('platform')}@example.org"
+    f.make_user(service, email=email, password=PASSWORD, is_super_admin=True)
+    return email
+
+
+@pytest.fixture
+def org(service):
+    org = f.make_org(service, name=f.unique("Console Partners"))
+    people = {}
+    for role, name in (("admin", "Ada Admin"), ("member", "Max Member")):
+        email = f"{f.unique(role)}@example.org"
+        f.make_user(service, org_id=org, access_role=role, email=email, password=PASSWORD,
+                    full_name=name)  # fmt: skip
+        person = service.execute("select id from people where email = %s", (email,)).fetchone()[0]
+        people[role] = {"email": email, "person": person}
+    f.make_invitation(service, org_id=org, email=f"{f.unique('pending')}@example.org")
+    return {"id": org, **people}
+
+
+def rows(html: str) -> dict[str, str]:
+    page = BeautifulSoup(html, "html.parser")
+    return {
+        r.find("td").get_text(" ", strip=True): r.get_text(" ", strip=True)
+        for r in page.select("table tbody tr")
+    }
+
+
+async def test_the_overview_shows_health_figures_and_open_alerts(client, service, platform):
+    f.make_alert(
+        service, message="Nightly batch failed: 2 items", incident=f"batch_failed:{uuid.uuid4()}"
+    )
+    await sign_in(client, platform)
+    response = await client.get("/admin")
+    assert response.status_code == 200
+    table = rows(response.text)
+    assert table["Database"].startswith("Database ok ·")
+    assert table["OpenRouter"] == "OpenRouter not configured"
+    assert table["Voyage"] == "Voyage not configured"
+    assert "open alert" in response.text and "Nightly batch failed: 2 items" in response.text
+    assert "Active users" in table and "Reviews" in table
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.find("a", href="/admin", attrs={"aria-current": "page"})
+
+
+async def test_the_overview_is_for_platform_admins_only(client, org):
+    await sign_in(client, org["admin"]["email"])
+    assert (await client.get("/admin")).status_code == 403
+    assert (await client.get(f"/admin/organizations/{org['id']}")).status_code == 403
+    refused = await post_form(
+        client, f"/admin/organizations/{org['id']}/members/{org['member']['person']}/deactivate"
+    )
+    assert refused.status_code == 403
+
+
+async def test_a_platform_admin_deactivates_and_reactivates_a_member(
+    app, client, service, platform, org, clock
+):
+    base = f"/admin/organizations/{org['id']}"
+    async with running_client(app) as member:
+        await sign_in(member, org["member"]["email"])
+        assert (await member.get("/dashboard")).status_code == 200
+        await sign_in(client, platform)
+        listed = await client.get("/admin/organizations")
+        assert f'href="{base}"' in listed.text
+        page = await client.get(base)
+        assert page.status_code == 200
+        members = rows(page.text)
+        assert "Max Member" in members and "Active" in members["Max Member"]
+        assert "pending-" in page.text  # the open invitation
+        done = await post_form(client, f"{base}/members/{org['member']['person']}/deactivate")
+        assert done.status_code == 200 and "Max Member is deactivated and signed out" in done.text
+        after = await member.get("/dashboard")
+        assert after.status_code == 303 and after.headers["location"].startswith("/login")
+        audit = service.execute(
+            "select action, org_id from audit_log where entity_id = %s::text"
+            " order by id desc limit 1",
+            (org["member"]["person"],),
+        ).fetchone()
+        assert audit == ("member.deactivated", org["id"])
+        restored = await post_form(
+            client, f"{base}/members/{org['member']['person']}/role", {"role": "viewer"}
+        )
+        assert "Max Member is now viewer" in restored.text
+    clock.advance(seconds=2)
+    async with running_client(app) as member:
+        await sign_in(member, org["member"]["email"])
+        assert "Signed in as Max Member · viewer" in (await member.get("/dashboard")).text
+
+
+async def test_the_last_admin_stays_and_bad_ids_change_nothing(client, service, platform, org):
+    other = f.make_org(service, name=f.unique("Other Partners"))
+    stranger = f"{f.unique('stranger')}@example.org"
+    f.make_user(service, org_id=other, access_role="member", email=stranger, password=PASSWORD)
+    stranger_person = service.execute(
+        "select id from people where email = %s", (stranger,)
+    ).fetchone()[0]
+    await sign_in(client, platform)
+    base = f"/admin/organizations/{org['id']}"
+    last = await post_form(client, f"{base}/members/{org['admin']['person']}/deactivate")
+    assert last.status_code == 409 and "must keep at least one admin" in last.text
+    bad_role = await post_form(
+        client, f"{base}/members/{org['member']['person']}/role", {"role": "owner"}
+    )
+    assert bad_role.status_code == 422 and "Unknown role" in bad_role.text
+    # Someone from another organisation, through this organisation's page: not found.
+    crossed = await post_form(client, f"{base}/members/{stranger_person}/deactivate")
+    assert crossed.status_code == 404
+    missing = await client.get(f"/admin/organizations/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    current = service.execute(
+        "select count(*) from employment where person_id in (%s, %s, %s) and is_current",
+        (org["admin"]["person"], org["member"]["person"], stranger_person),
+    ).fetchone()[0]
+    assert current == 3
+    roles = service.execute(
+        "select access_role from employment where person_id = %s", (org["member"]["person"],)
+    ).fetchone()
+    assert roles == ("member",)
