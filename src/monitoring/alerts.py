@@ -167,16 +167,25 @@ class AlertMonitor:
         return opened
 
     async def deliver(self) -> int:
-        """Post unsent alerts to Slack, oldest first; stop at the first refusal."""
+        """Post unsent alerts to Slack, oldest first; stop at the first refusal.
+
+        Claimed in one short transaction and marked sent one by one: no transaction stays
+        open while Slack is slow, and a second process never posts the same alert.
+        """
         if not self.slack.url:
             return 0
-        sent = 0
         async with service_transaction(self.pool) as conn:
-            for alert in await queries.unsent_alerts(conn):
-                if not await self.slack.post(alert["severity"], alert["message"]):
-                    break
+            claimed = await queries.claim_unsent_alerts(conn)
+        sent = 0
+        for alert in claimed:
+            if not await self.slack.post(alert["severity"], alert["message"]):
+                break
+            async with service_transaction(self.pool) as conn:
                 await queries.mark_sent(conn, alert["id"])
-                sent += 1
+            sent += 1
+        if sent < len(claimed):
+            async with service_transaction(self.pool) as conn:
+                await queries.release_claims(conn, [a["id"] for a in claimed[sent:]])
         return sent
 
     async def _database_down(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ class FakeSlack:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     refuse: int = 0
+    delay: float = 0.0  # seconds before answering (a slow Slack)
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/services/T000/B000/XXX", self._post, methods=["POST"])])
@@ -25,6 +27,8 @@ class FakeSlack:
         if request.headers.get("content-type") != "application/json":
             return PlainTextResponse("invalid_payload", status_code=400)
         body = await request.json()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refuse:
             self.refuse -= 1
             return PlainTextResponse("server_error", status_code=500)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -135,6 +135,36 @@ async def test_slack_refusing_is_retried_and_batch_alerts_are_delivered(
     await monitor.check()
     assert len(fake.messages) == 1, "sent once"
     await monitor.slack.aclose()
+
+
+async def test_two_senders_post_each_alert_once_with_no_transaction_open_meanwhile(
+    empty_db, pool, slack, make_settings
+):
+    fake, url = slack
+    settings = make_settings(database_url=empty_db.app_url)
+    first, second = (AlertMonitor(pool, settings, Slack(url)) for _ in range(2))
+    with psycopg.connect(empty_db.admin_url, autocommit=True) as conn:
+        for n in range(3):
+            f.make_alert(conn, message=f"Alert number {n}.", incident=f"batch_failed:{n}")
+        lapsed = f.make_alert(conn, message="Claimed by a sender that died.",
+                              incident="batch_failed:lapsed",
+                              send_claimed_at=datetime.now(UTC) - timedelta(minutes=3))  # fmt: skip
+        f.make_alert(conn, message="Claimed a moment ago by a live sender.",
+                     incident="batch_failed:live", send_claimed_at=datetime.now(UTC))  # fmt: skip
+    fake.delay = 0.3
+    delivering = asyncio.gather(first.deliver(), second.deliver())
+    await asyncio.sleep(0.15)  # a post is in flight: no alert row is locked meanwhile
+    with psycopg.connect(empty_db.admin_url) as conn:
+        assert len(conn.execute("select id from alerts for update nowait").fetchall()) == 5
+    assert sorted(await delivering) in ([0, 4], [1, 3], [2, 2])
+    texts = sorted(fake.texts())
+    assert len(texts) == 4 and len(set(texts)) == 4, "each alert once"
+    assert any("died" in t for t in texts) and not any("live sender" in t for t in texts)
+    with psycopg.connect(empty_db.admin_url) as conn:
+        assert conn.execute("select sent_at is not null from alerts where id = %s",
+                            (lapsed,)).fetchone() == (True,)  # fmt: skip
+    for monitor in (first, second):
+        await monitor.slack.aclose()
 
 
 async def test_a_database_outage_alerts_once_and_is_recorded_when_it_is_back(

@@ -206,20 +206,39 @@ async def resolve_incident(conn: Conn, *, incident: str) -> int:
     return cur.rowcount
 
 
-async def unsent_alerts(conn: Conn, *, limit: int = 50) -> list[dict[str, Any]]:
-    """Alerts Slack has not accepted yet, oldest first (locked: one sender at a time)."""
+async def claim_unsent_alerts(conn: Conn, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Claim alerts Slack has not accepted yet, oldest first, for one sender.
+
+    Alerts another sender claimed in the last two minutes are left to it.
+    """
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
-        "select id, kind, severity, message, details, created_at from public.alerts"
-        " where sent_at is null order by created_at limit %(n)s for update skip locked",
+        """
+        update public.alerts a set send_claimed_at = now()
+        from (select id from public.alerts
+              where sent_at is null
+                and (send_claimed_at is null
+                     or send_claimed_at < now() - interval '2 minutes')
+              order by created_at limit %(n)s for update skip locked) c
+        where a.id = c.id
+        returning a.id, a.kind, a.severity, a.message, a.details, a.created_at
+        """,
         {"n": limit},
     )
-    return await cur.fetchall()
+    return sorted(await cur.fetchall(), key=lambda row: row["created_at"])
 
 
 async def mark_sent(conn: Conn, alert_id: Any) -> None:
     """Slack accepted the alert."""
     await conn.execute("update public.alerts set sent_at = now() where id = %s", (alert_id,))
+
+
+async def release_claims(conn: Conn, alert_ids: Sequence[Any]) -> None:
+    """Give back claims not used (Slack refused): the next round tries them again."""
+    await conn.execute(
+        "update public.alerts set send_claimed_at = null where id = any(%s) and sent_at is null",
+        (list(alert_ids),),
+    )
 
 
 async def try_lock(conn: Conn, name: str) -> bool:
