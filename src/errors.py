@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -16,6 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from src.templating import templates
 
 logger = logging.getLogger(__name__)
+
+# Postgres refusing "\u0000" in jsonb; psycopg refuses a NUL in text before sending it.
+UNTRANSLATABLE_CHARACTER = "22P05"
 
 
 class DomainError(Exception):
@@ -195,6 +199,27 @@ def _validation_error(request: Request, exc: Exception) -> Response:
     return render_error(request, body)
 
 
+def _data_error(request: Request, exc: Exception) -> Response:
+    """A value Postgres refuses (class 22: a NUL character, a number out of range…): 422.
+
+    It is the request's fault, not ours, and nothing is written (the transaction rolled back).
+    The edge validates what it knows; this catches what only the database knows. The value
+    is not echoed; the database's reason goes to our log.
+    """
+    assert isinstance(exc, psycopg.DataError)
+    diag = exc.diag
+    reason = diag.message_primary or str(exc)
+    logger.info("value_refused_by_database", extra={"sqlstate": diag.sqlstate, "reason": reason})
+    message = (
+        "Text cannot contain NUL (\\0) characters."
+        if diag.sqlstate == UNTRANSLATABLE_CHARACTER or "NUL (0x00)" in reason
+        else "One of the values is out of range or malformed."
+    )
+    return render_error(
+        request, ErrorBody(422, "invalid_value", "Please check your input", message)
+    )
+
+
 def _rate_limited(request: Request, exc: Exception) -> Response:
     # Must stay synchronous: slowapi's middleware only calls synchronous handlers.
     assert isinstance(exc, RateLimitExceeded)
@@ -210,3 +235,4 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RateLimitExceeded, _rate_limited)
+    app.add_exception_handler(psycopg.DataError, _data_error)

@@ -137,7 +137,9 @@ def build_where(filters: LpFilters) -> Where:
     if filters.q.strip():
         q = filters.q.strip()
         words = re.findall(r"[\w]+", q.lower())
-        prefix = " & ".join(f"{w}:*" for w in words) or "''"
+        # No letters or digits ("§"): an empty tsquery, which matches nothing ('' is a
+        # tsquery syntax error).
+        prefix = " & ".join(f"{w}:*" for w in words)
         params |= {"q": q, "q_prefix": prefix}
         add("keyword", queries.KEYWORD_MATCH)
     if filters.type:

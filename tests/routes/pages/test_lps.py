@@ -197,6 +197,19 @@ async def test_unknown_filter_values_name_the_field_and_the_accepted_values(memb
     assert "'public_pension'" in response.json()["details"][0]["message"]
 
 
+async def test_keywords_without_letters_match_nothing_and_nul_characters_are_refused(member):
+    # Found by schemathesis: both were 500s.
+    for q in ("§", "''\"", "-"):
+        response = await member.get("/api/v1/lps", params={"q": q})
+        assert response.status_code == 200 and response.json()["total"] == 0, q
+    page = await member.get("/lps", params={"q": "§"})
+    assert page.status_code == 200 and "No LPs match" in page.text
+    refused = await member.get("/api/v1/lps", params={"q": "pension\x00"})
+    assert refused.status_code == 422
+    assert refused.json() == {"error": "Text cannot contain NUL (\\0) characters.",
+                              "code": "invalid_value", "details": None}  # fmt: skip
+
+
 async def test_htmx_gets_only_the_results_block(member):
     response = await member.get("/lps", params={"q": MARK}, headers={"HX-Request": "true"})
     assert "<html" not in response.text and "lp-table" in response.text
