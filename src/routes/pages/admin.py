@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 from src.db.queries import metrics as metric_queries
 from src.db.queries import users as queries
 from src.db.queries.invitations import list_open_invitations
+from src.db.queries.organizations import OrganizationSummary
 from src.deps import ClientIp, Db, Now, PlatformAdmin, PoolDep, SettingsDep
 from src.errors import DomainError
 from src.monitoring.metrics import get_platform_metrics
 from src.routes.forms import field_errors
-from src.services import health, organizations, users
+from src.services import health, invitations, organizations, users
 from src.services.taxonomy import COUNTRY_NAMES
 from src.services.users import User
 from src.templating import templates
@@ -90,7 +91,8 @@ async def _organization(
     organization = await organizations.get_organization(db, user, org_id)
     members = await queries.list_members(db, org_id=org_id)
     pending = await list_open_invitations(db, org_id=org_id)
-    base = {"user": user, "organization": organization, "members": members, "invitations": pending}
+    base = {"user": user, "organization": organization, "members": members,
+            "invitations": pending, "values": {}, "errors": {}}  # fmt: skip
     response = templates.TemplateResponse(
         request, "admin/organization.html", {**base, **context}, status_code=status_code
     )
@@ -98,18 +100,29 @@ async def _organization(
     return response
 
 
-async def _member_change(
-    request: Request, db: Db, user: User, org_id: uuid.UUID, change: Callable[[], Awaitable[str]]
+async def _team_change(
+    request: Request,
+    db: Db,
+    user: User,
+    org_id: uuid.UUID,
+    change: Callable[[OrganizationSummary], Awaitable[dict[str, Any]]],
+    values: dict[str, str] | None = None,
 ) -> Response:
-    """Run a change to one member, then show the organisation with its notice or refusal."""
-    await organizations.get_organization(db, user, org_id)  # 404 before anything else
+    """Run a change to the organisation's team, then show it with the outcome or the refusal.
+
+    `change` returns what the page shows (a notice, or the issued invitation); a refusal
+    keeps the submitted `values` and names the bad fields.
+    """
+    organization = await organizations.get_organization(db, user, org_id)  # 404 first
     try:
-        notice = await change()
+        outcome = await change(organization)
     except DomainError as exc:
         if exc.status_code == 404:
             raise
-        return await _organization(request, db, user, org_id, exc.status_code, message=exc.message)
-    return await _organization(request, db, user, org_id, notice=notice)
+        return await _organization(request, db, user, org_id, exc.status_code,
+                                   message=exc.message, errors=field_errors(exc),
+                                   values=values or {})  # fmt: skip
+    return await _organization(request, db, user, org_id, **outcome)
 
 
 @router.get("/admin/organizations/{org_id}", response_class=HTMLResponse)
@@ -129,13 +142,13 @@ async def change_member_role(
     ip: ClientIp,
     role: FormStr = "",
 ) -> Response:
-    async def change() -> str:
+    async def change(_: OrganizationSummary) -> dict[str, Any]:
         member = await users.change_role(
             db, user, person_id=person_id, role=role, ip=ip, org_id=org_id
         )
-        return f"{member.full_name} is now {member.role}."
+        return {"notice": f"{member.full_name} is now {member.role}."}
 
-    return await _member_change(request, db, user, org_id, change)
+    return await _team_change(request, db, user, org_id, change)
 
 
 @router.post(
@@ -150,13 +163,82 @@ async def deactivate_member(
     now: Now,
     ip: ClientIp,
 ) -> Response:
-    async def change() -> str:
+    async def change(_: OrganizationSummary) -> dict[str, Any]:
         member = await users.deactivate(
             db, user, person_id=person_id, today=now.date(), ip=ip, org_id=org_id
         )
-        return f"{member.full_name} is deactivated and signed out."
+        return {"notice": f"{member.full_name} is deactivated and signed out."}
 
-    return await _member_change(request, db, user, org_id, change)
+    return await _team_change(request, db, user, org_id, change)
+
+
+@router.post("/admin/organizations/{org_id}/invitations", response_class=HTMLResponse)
+async def invite_to_organization(
+    request: Request,
+    org_id: uuid.UUID,
+    user: PlatformAdmin,
+    db: Db,
+    now: Now,
+    settings: SettingsDep,
+    ip: ClientIp,
+    email: FormStr = "",
+    role: FormStr = "admin",
+) -> Response:
+    async def change(organization: OrganizationSummary) -> dict[str, Any]:
+        issued = await invitations.invite(
+            db, org_id=org_id, org_name=organization.name, email=email, role=role, now=now,
+            public_url=settings.public_url, ip=ip,
+        )  # fmt: skip
+        return {"issued": issued}
+
+    values = {"email": email, "role": role}
+    return await _team_change(request, db, user, org_id, change, values)
+
+
+@router.post(
+    "/admin/organizations/{org_id}/invitations/{invitation_id}/resend",
+    response_class=HTMLResponse,
+)
+async def resend_invitation(
+    request: Request,
+    org_id: uuid.UUID,
+    invitation_id: uuid.UUID,
+    user: PlatformAdmin,
+    db: Db,
+    now: Now,
+    settings: SettingsDep,
+    ip: ClientIp,
+) -> Response:
+    async def change(organization: OrganizationSummary) -> dict[str, Any]:
+        issued = await invitations.resend(
+            db, org_id=org_id, org_name=organization.name, invitation_id=invitation_id,
+            now=now, public_url=settings.public_url, ip=ip,
+        )  # fmt: skip
+        return {"issued": issued}
+
+    return await _team_change(request, db, user, org_id, change)
+
+
+@router.post(
+    "/admin/organizations/{org_id}/invitations/{invitation_id}/revoke",
+    response_class=HTMLResponse,
+)
+async def revoke_invitation(
+    request: Request,
+    org_id: uuid.UUID,
+    invitation_id: uuid.UUID,
+    user: PlatformAdmin,
+    db: Db,
+    now: Now,
+    ip: ClientIp,
+) -> Response:
+    async def change(_: OrganizationSummary) -> dict[str, Any]:
+        row = await invitations.revoke(
+            db, org_id=org_id, invitation_id=invitation_id, now=now, ip=ip
+        )
+        return {"notice": f"The invitation to {row.email} is revoked."}
+
+    return await _team_change(request, db, user, org_id, change)
 
 
 @router.get("/admin", response_class=HTMLResponse)

@@ -131,3 +131,40 @@ async def test_the_last_admin_stays_and_bad_ids_change_nothing(client, service, 
         "select access_role from employment where person_id = %s", (org["member"]["person"],)
     ).fetchone()
     assert roles == ("member",)
+
+
+async def test_a_platform_admin_invites_resends_and_revokes_for_an_organisation(
+    client, service, platform
+):
+    empty = f.make_org(service, name=f.unique("No Members Yet"))
+    other = f.make_org(service, name=f.unique("Elsewhere"))
+    elsewhere = f.make_invitation(service, org_id=other, email=f"{f.unique('x')}@example.org")
+    await sign_in(client, platform)
+    base = f"/admin/organizations/{empty}"
+    page = await client.get(base)
+    assert "No one has accepted an invitation yet." in page.text
+    bad = await post_form(client, f"{base}/invitations", {"email": "not-an-email", "role": "admin"})
+    soup = BeautifulSoup(bad.text, "html.parser")
+    assert bad.status_code == 422 and soup.find(id="email-error")
+    assert soup.find(id="email")["value"] == "not-an-email"
+    email = f"{f.unique('first-admin')}@example.org"
+    invited = await post_form(client, f"{base}/invitations", {"email": email, "role": "admin"})
+    assert invited.status_code == 200 and "/invite/" in link_box(invited.text)
+    invitation = service.execute(
+        "select id, access_role from invitations where org_id = %s", (empty,)
+    ).fetchone()
+    assert invitation[1] == "admin"
+    resent = await post_form(client, f"{base}/invitations/{invitation[0]}/resend")
+    assert link_box(resent.text) != link_box(invited.text)
+    # Another organisation's invitation, through this organisation's page: not found.
+    crossed = await post_form(client, f"{base}/invitations/{elsewhere}/revoke")
+    assert crossed.status_code == 404
+    revoked = await post_form(client, f"{base}/invitations/{invitation[0]}/revoke")
+    assert f"The invitation to {email} is revoked." in revoked.text
+    assert service.execute(
+        "select count(*) from invitations where id = %s and revoked_at is null", (elsewhere,)
+    ).fetchone() == (1,)
+
+
+def link_box(html: str) -> str:
+    return BeautifulSoup(html, "html.parser").find(class_="link-box").text.strip()
