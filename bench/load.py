@@ -1,6 +1,7 @@
 """Sustained load on the demo market: 50 signed-in users for 60 s per page, on 127.0.0.1.
 
 Usage: python -m bench.load [--data-dir DIR] [--users 50] [--seconds 60] [--url URL]
+                            [--think S] [--prepared]
 
 Builds (or reuses, with --data-dir) an embedded database with the demo market (5,000 LPs,
 80 funds), starts the app with uvicorn on 127.0.0.1 (or loads one already running at --url,
@@ -10,12 +11,19 @@ search (keyword + type filter), and a fund's match list (its matches computed on
 Prints requests/s, client and server (Server-Timing) p50 / p95, and the error count (any
 answer but 200), with /health as the baseline in the same run. The per-IP rate limit is off:
 every simulated user comes from 127.0.0.1.
+
+By default each user sends its next request as soon as the last is answered (a closed loop
+with no pause, like wrk: the most the server can do). `--think S` makes each user pause a
+random 0.5–1.5 × S seconds between requests, as people (and locust's users) do: the latency
+50 people using the product at once would see. `--prepared` turns DB_PREPARED_STATEMENTS on
+for the in-process app (with --url, the running app's own setting applies).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import tempfile
 import time
@@ -36,7 +44,7 @@ from tests.fakes.server import serve
 
 
 async def load(
-    clients: list[httpx.AsyncClient], path: str, seconds: float
+    clients: list[httpx.AsyncClient], path: str, seconds: float, think: float = 0.0
 ) -> tuple[list[float], list[float], int]:
     """(client latencies, server latencies, errors) of every user loading `path` in a loop."""
     client_ms: list[float] = []
@@ -58,6 +66,8 @@ async def load(
                 errors += 1
             timing = response.headers.get("server-timing", "dur=0")
             server_ms.append(float(timing.split("dur=")[1]))
+            if think:
+                await asyncio.sleep(think * random.uniform(0.5, 1.5))
 
     await asyncio.gather(*(user(c) for c in clients))
     return client_ms, server_ms, errors
@@ -74,7 +84,7 @@ def line(name: str, measured: tuple[list[float], list[float], int], seconds: flo
             f"  | server {p50_p95(server)}  | errors {errors}")  # fmt: skip
 
 
-async def run(base: str, fund: str, users: int, seconds: float) -> None:
+async def run(base: str, fund: str, users: int, seconds: float, think: float = 0.0) -> None:
     clients = [await sign_in(base) for _ in range(users)]
     matches = f"/funds/{fund}/matches"
     assert (await clients[0].get(matches)).status_code == 200  # computed and stored once
@@ -84,9 +94,10 @@ async def run(base: str, fund: str, users: int, seconds: float) -> None:
         ("LP search", "/lps?q=pension&type=public_pension"),
         ("fund match list", matches),
     ]
-    print(f"{users} concurrent signed-in users, closed loop, {seconds:.0f} s per page")
+    pause = f"{think * 0.5:g}–{think * 1.5:g} s between requests" if think else "no pause"
+    print(f"{users} concurrent signed-in users, {pause}, {seconds:.0f} s per page")
     for name, path in pages:
-        print(line(name, await load(clients, path, seconds), seconds), flush=True)
+        print(line(name, await load(clients, path, seconds, think), seconds), flush=True)
     for client in clients:
         await client.aclose()
 
@@ -114,19 +125,21 @@ def main() -> None:
     parser.add_argument("--url", help="load an app already running there")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause per user, seconds")
+    parser.add_argument("--prepared", action="store_true", help="DB_PREPARED_STATEMENTS=true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         app_url, admin_url, fund = asyncio.run(prepare(args.data_dir or Path(scratch)))
         if args.url:
-            asyncio.run(run(args.url, fund, args.users, args.seconds))
+            asyncio.run(run(args.url, fund, args.users, args.seconds, args.think))
             return
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None, database_url=app_url, database_admin_url=admin_url,
             rate_limit_enabled=False, log_level="WARNING", demo_market=False,
-            data_dir=Path(scratch),
+            data_dir=Path(scratch), db_prepared_statements=args.prepared,
         )  # fmt: skip
         with serve(create_app(settings), lifespan="on") as base:
-            asyncio.run(run(base, fund, args.users, args.seconds))
+            asyncio.run(run(base, fund, args.users, args.seconds, args.think))
 
 
 if __name__ == "__main__":

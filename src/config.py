@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     db_pool_max_size: int = Field(default=10, ge=1)
     # Seconds a request (or a batch step) waits for a connection before failing.
     db_pool_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    # Server-side prepared statements (psycopg prepares a query from its 3rd use on a
+    # connection). Row-level security makes planning dear, so this halves the database time of
+    # a page. Only for a direct or session-mode connection: Supabase's transaction pooler
+    # (port 6543) cannot keep them. Always on for the embedded database.
+    db_prepared_statements: bool = False
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit_enabled: bool = True

@@ -68,7 +68,7 @@ from src.routes.pages import pitches as pitches_pages
 from src.routes.pages import weights as weights_pages
 from src.services.batch_runs import Launcher
 from src.storage import build_storage
-from src.templating import STATIC_DIR
+from src.templating import STATIC_DIR, templates
 
 logger = structlog.get_logger("lpxgp.app")
 
@@ -84,7 +84,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info("migrations_applied", versions=applied)
         if settings.demo_market and target.embedded is not None:
             await run_in_threadpool(ensure_demo_market, target.admin_url)
-    pool = create_pool(target.app_url, settings)
+    # The embedded server has no pooler in front: prepared statements are always safe there.
+    prepared = settings.db_prepared_statements or target.embedded is not None
+    pool = create_pool(target.app_url, settings, prepared=prepared)
     # Do not wait: a deploy whose database is down must still start and fail /health.
     await pool.open(wait=False)
     app.state.pool = pool
@@ -256,6 +258,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         redoc_url=None,
     )
     app.state.settings = settings
+    # Outside development templates do not change: skip Jinja's mtime check on every render.
+    templates.env.auto_reload = settings.app_env == "development"
     app.state.clock = clock
     app.state.limiter = configure_limiter(settings)
     app.state.providers = provider_registry(settings)

@@ -31,14 +31,26 @@ def resolve_database(settings: Settings) -> DatabaseTarget:
     return DatabaseTarget(embedded.app_url, embedded.admin_url, embedded)
 
 
-def create_pool(url: str, settings: Settings) -> AsyncConnectionPool[AsyncConnection[TupleRow]]:
-    """Build the (unopened) pool; every connection is checked before it is handed out."""
+PREPARE_THRESHOLD = 2  # a query is prepared on its 3rd execution on a connection
+
+
+def create_pool(
+    url: str, settings: Settings, *, prepared: bool | None = None
+) -> AsyncConnectionPool[AsyncConnection[TupleRow]]:
+    """Build the (unopened) pool; every connection is checked before it is handed out.
+
+    Prepared statements follow `prepared`, else the DB_PREPARED_STATEMENTS setting; without
+    them (prepare_threshold=None) Supabase's transaction pooler works.
+    """
+    prepared = settings.db_prepared_statements if prepared is None else prepared
     return AsyncConnectionPool(
         url,
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
-        # prepare_threshold=None: Supabase's transaction pooler cannot keep prepared statements.
-        kwargs={"prepare_threshold": None, "application_name": "lpxgp-web"},
+        kwargs={
+            "prepare_threshold": PREPARE_THRESHOLD if prepared else None,
+            "application_name": "lpxgp-web",
+        },  # fmt: skip
         check=AsyncConnectionPool.check_connection,
         max_lifetime=30 * 60,
         max_idle=5 * 60,

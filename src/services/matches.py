@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from src.agents.embeddings import EmbeddingProvider
 from src.db.queries import funds as fund_queries
 from src.db.queries import matches as queries
+from src.db.queries.funds import FundDetail
 from src.db.queries.matches import MatchFilters, MatchRow
 from src.errors import NotFound
 from src.services import funds
@@ -135,13 +136,18 @@ async def list_for_fund(
     *,
     embeddings: EmbeddingProvider,
     now: datetime,
+    fund: FundDetail | None = None,
 ) -> MatchList:
-    """The fund's matches, recomputed first when they are missing or expired."""
-    await funds.get(conn, fund_id, user.org_id)
-    run = await engine.ensure_fresh(
-        conn, fund_id, embeddings=embeddings, now=now, can_write=user.can_write
-    )
-    page = await _page(conn, user, fund_id, query, now=now)
+    """The fund's matches, recomputed first when they are missing or expired.
+
+    `fund` is the fund the caller already loaded with `funds.get` (saves reading it again).
+    """
+    fund = fund or await funds.get(conn, fund_id, user.org_id)
+    run, freshness = await engine.ensure_fresh(
+        conn, fund_id, embeddings=embeddings, now=now, can_write=user.can_write,
+        status=fund.status,
+    )  # fmt: skip
+    page = await _page(conn, user, fund_id, query, now=now, freshness=freshness)
     page.recomputed = run is not None
     return page
 
@@ -180,12 +186,18 @@ async def generate(
 
 
 async def _page(
-    conn: Conn, user: User, fund_id: uuid.UUID, query: MatchQuery, *, now: datetime
+    conn: Conn,
+    user: User,
+    fund_id: uuid.UUID,
+    query: MatchQuery,
+    *,
+    now: datetime,
+    freshness: queries.Freshness | None = None,
 ) -> MatchList:
     rows, total = await queries.list_matches(
         conn, fund_id=fund_id, person_id=user.person_id, filters=_filters(query)
     )
-    count, expired, computed_at = await queries.freshness(conn, fund_id=fund_id)
+    count, expired, computed_at = freshness or await queries.freshness(conn, fund_id=fund_id)
     why: list[Exclusion] = []
     if not count:
         why = await engine.why_no_matches(conn, fund_id, today=now.date())

@@ -329,7 +329,10 @@ async def remove_matches(conn: Conn, *, fund_id: uuid.UUID, lps: Sequence[uuid.U
     return cur.rowcount
 
 
-async def freshness(conn: Conn, *, fund_id: uuid.UUID) -> tuple[int, int, datetime | None]:
+Freshness = tuple[int, int, datetime | None]
+
+
+async def freshness(conn: Conn, *, fund_id: uuid.UUID) -> Freshness:
     """(matches, expired matches, last computed) of a fund."""
     cur = await conn.execute(
         "select count(*), count(*) filter (where valid_until <= now()), max(computed_at)"

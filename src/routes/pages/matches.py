@@ -73,7 +73,7 @@ async def fund_matches(
     result = None
     if fund.status != "draft":
         result = await matches.list_for_fund(
-            db, user, fund_id, query, embeddings=request.app.state.embeddings, now=now
+            db, user, fund_id, query, embeddings=request.app.state.embeddings, now=now, fund=fund
         )
         count_cache(request, result)
     context = {

@@ -394,15 +394,19 @@ async def ensure_fresh(
     embeddings: EmbeddingProvider,
     now: datetime,
     can_write: bool,
-) -> MatchRun | None:
-    """Recompute a published fund's matches when there are none yet or some expired."""
-    record = await load_fund(conn, fund_id)
-    if record.status == "draft" or not can_write:
-        return None
-    total, expired, _ = await queries.freshness(conn, fund_id=fund_id)
-    if total and not expired:
-        return None
-    return await compute_matches(conn, fund_id, embeddings=embeddings, now=now)
+    status: str,
+) -> tuple[MatchRun | None, queries.Freshness]:
+    """Recompute a published fund's matches when there are none yet or some expired.
+
+    Returns the run (None when nothing was computed) and the stored matches' freshness
+    afterwards, so a caller listing them need not ask again.
+    """
+    freshness = await queries.freshness(conn, fund_id=fund_id)
+    total, expired, _ = freshness
+    if status == "draft" or not can_write or (total and not expired):
+        return None, freshness
+    run = await compute_matches(conn, fund_id, embeddings=embeddings, now=now)
+    return run, await queries.freshness(conn, fund_id=fund_id)
 
 
 async def why_no_matches(conn: Conn, fund_id: uuid.UUID, *, today: date) -> list[Exclusion]:
