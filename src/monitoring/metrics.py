@@ -19,11 +19,13 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import psycopg
+from markupsafe import Markup
 from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 
 from src.db.queries import metrics as queries
 from src.db.tenancy import Pool, service_transaction
+from src.monitoring.charts import bar_chart
 from src.monitoring.counters import flush_every
 
 logger = logging.getLogger(__name__)
@@ -155,6 +157,23 @@ class PlatformMetrics(BaseModel):
     avg_latency_ms: float | None
     requests: int
     error_rate: float
+
+
+async def daily_charts(conn: Any, days: int = 14) -> list[tuple[str, Markup]]:
+    """The last `days`: traffic, errors, p95 latency, matches, pitches and LLM cost per day."""
+    series = await queries.daily_series(conn, days=days)
+    dates = [row["day"] for row in series]
+    charts = [
+        ("Requests", [row["requests"] for row in series], ""),
+        ("Server errors", [row["errors"] for row in series], ""),
+        ("p95 latency", [percentile(row["buckets"], 0.95) or 0.0 for row in series], " ms"),
+        ("Matches computed", [row["matches"] for row in series], ""),
+        ("Pitches drafted", [row["pitches"] for row in series], ""),
+        ("LLM cost (USD)", [row["cost"] for row in series], ""),
+    ]
+    # bar_chart escapes every label itself and emits no script or style.
+    return [(title, Markup(bar_chart(f"{title} per day", dates, values, unit=unit)))  # noqa: S704
+            for title, values, unit in charts]  # fmt: skip
 
 
 async def get_platform_metrics(conn: Any, days: int = 7) -> PlatformMetrics:

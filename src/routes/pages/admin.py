@@ -15,7 +15,7 @@ from src.db.queries.invitations import list_open_invitations
 from src.db.queries.organizations import OrganizationSummary
 from src.deps import ClientIp, Db, Now, PlatformAdmin, PoolDep, SettingsDep
 from src.errors import DomainError
-from src.monitoring.metrics import get_platform_metrics
+from src.monitoring.metrics import daily_charts, get_platform_metrics
 from src.routes.forms import field_errors
 from src.services import health, invitations, organizations, users
 from src.services.taxonomy import COUNTRY_NAMES
@@ -251,6 +251,7 @@ async def overview(
         "user": user,
         "health": await health.detailed(pool, settings, request.app.state.providers),
         "metrics": await get_platform_metrics(db, days=7),
+        "charts": await daily_charts(db),
         "open_alerts": [a for a in alerts if a["resolved_at"] is None],
         "organizations": len(await organizations.list_organizations(db, user)),
     }

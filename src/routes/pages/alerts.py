@@ -6,14 +6,12 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
 
 from src.db.queries import metrics as queries
 from src.deps import Db, PlatformAdmin
 from src.errors import NotFound
-from src.monitoring.charts import bar_chart
 from src.monitoring.cost import get_monthly_cost_breakdown
-from src.monitoring.metrics import get_platform_metrics, percentile
+from src.monitoring.metrics import get_platform_metrics
 from src.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -23,29 +21,12 @@ router = APIRouter(include_in_schema=False)
 async def alerts_page(request: Request, user: PlatformAdmin, db: Db) -> Response:
     context = {
         "user": user,
-        "charts": await _charts(db),
         "alerts": await queries.recent_alerts(db, limit=100),
         "costs": await get_monthly_cost_breakdown(db, request.app.state.settings),
         "metrics": await get_platform_metrics(db, days=7),
         "slack": request.app.state.settings.slack_webhook_url is not None,
     }
     return templates.TemplateResponse(request, "admin/alerts.html", context)
-
-
-async def _charts(db: Db) -> list[tuple[str, Markup]]:
-    """The last 14 days: traffic, errors, latency, matches, pitches and LLM cost per day."""
-    series = await queries.daily_series(db, days=14)
-    days = [row["day"] for row in series]
-    charts = [
-        ("Requests", [row["requests"] for row in series], ""),
-        ("Server errors", [row["errors"] for row in series], ""),
-        ("p95 latency", [percentile(row["buckets"], 0.95) or 0.0 for row in series], " ms"),
-        ("Matches computed", [row["matches"] for row in series], ""),
-        ("Pitches drafted", [row["pitches"] for row in series], ""),
-        ("LLM cost (USD)", [row["cost"] for row in series], ""),
-    ]
-    return [(title, Markup(bar_chart(f"{title} per day", days, values, unit=unit)))  # noqa: S704
-            for title, values, unit in charts]  # fmt: skip
 
 
 @router.post("/admin/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)

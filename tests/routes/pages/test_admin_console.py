@@ -53,6 +53,7 @@ async def test_the_overview_shows_health_figures_and_open_alerts(client, service
     assert table["Voyage"] == "Voyage not configured"
     assert "open alert" in response.text and "Nightly batch failed: 2 items" in response.text
     assert "Active users" in table and "Reviews" in table
+    assert response.text.count('<svg class="chart"') == 6 and "Requests per day" in response.text
     page = BeautifulSoup(response.text, "html.parser")
     assert page.find("a", href="/admin", attrs={"aria-current": "page"})
 
