@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import psycopg
+from bs4 import BeautifulSoup
 
 from src.demo.market import DEMO_PASSWORD, demo_logins
 from src.main import create_app
@@ -37,6 +38,8 @@ async def test_runs_list_detail_and_a_worker_started_from_the_console(empty_db, 
         detail = await client.get(f"/admin/batch/{old}")
         assert detail.status_code == 200
         assert "ValueError: bad reply" in detail.text and "<progress" in detail.text
+        rerun = BeautifulSoup(detail.text, "html.parser").find("button", string="Run again")
+        assert rerun.find_parent("form")["action"] == "/admin/batch/incremental/run"
 
         unknown = await post_form(client, "/admin/batch/weekly/run", {})
         assert unknown.status_code == 422 and "Unknown job" in unknown.text
