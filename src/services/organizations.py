@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from src.db.queries import auth as auth_queries
 from src.db.queries import organizations as queries
 from src.db.queries.organizations import OrganizationSummary
 from src.db.queries.users import Conn, insert_audit
@@ -97,6 +98,36 @@ async def list_organizations(conn: Conn, user: User) -> list[OrganizationSummary
     """Every GP organisation, for the platform admin's list."""
     require_platform_admin(user)
     return await queries.list_gp_organizations(conn)
+
+
+async def set_suspended(
+    conn: Conn, user: User, org_id: uuid.UUID, *, suspend: bool, now: datetime, ip: str | None
+) -> OrganizationSummary:
+    """Suspend an organisation (its members are signed out and shut out, rows kept) or lift it.
+
+    Row-level security does the shutting out: the membership functions skip a suspended
+    organisation. Repeating either is harmless.
+    """
+    organization = await get_organization(conn, user, org_id)
+    if (organization.suspended_at is not None) == suspend:
+        return organization
+    async with conn.transaction():
+        members = await queries.set_suspended(conn, org_id, at=now if suspend else None)
+        if suspend:
+            for member in members:
+                await auth_queries.revoke_user_sessions(
+                    conn, user_id=member, reason="organisation_suspended"
+                )
+        await insert_audit(
+            conn,
+            action="organization.suspended" if suspend else "organization.reactivated",
+            org_id=org_id,
+            entity_type="organization",
+            entity_id=org_id,
+            details={"members": len(members)},
+            ip=ip,
+        )
+    return organization.model_copy(update={"suspended_at": now if suspend else None})
 
 
 async def get_organization(conn: Conn, user: User, org_id: uuid.UUID) -> OrganizationSummary:

@@ -23,6 +23,7 @@ class OrganizationSummary(BaseModel):
     funds: int
     open_invitations: int
     created_at: datetime
+    suspended_at: datetime | None
 
 
 async def insert_gp_organization(
@@ -41,7 +42,7 @@ async def insert_gp_organization(
 
 
 SUMMARY = """
-    select o.id, o.name, o.website, o.hq_country, o.created_at,
+    select o.id, o.name, o.website, o.hq_country, o.created_at, o.suspended_at,
       (select count(*) from public.employment e
        where e.org_id = o.id and e.is_current and e.access_role is not null) as members,
       (select count(*) from public.funds f where f.org_id = o.id) as funds,
@@ -57,6 +58,20 @@ async def list_gp_organizations(conn: Conn) -> list[OrganizationSummary]:
     cur = conn.cursor(row_factory=class_row(OrganizationSummary))
     await cur.execute(SUMMARY + " order by o.name")
     return await cur.fetchall()
+
+
+async def set_suspended(conn: Conn, org_id: uuid.UUID, *, at: datetime | None) -> list[uuid.UUID]:
+    """Suspend (`at`) or reactivate (None) an organisation; the sign-ins of its current members."""
+    await conn.execute(
+        "update public.organizations set suspended_at = %(at)s where id = %(id)s",
+        {"at": at, "id": org_id},
+    )
+    cur = await conn.execute(
+        "select p.auth_user_id from public.employment e join public.people p on p.id = e.person_id"
+        " where e.org_id = %(id)s and e.is_current and p.auth_user_id is not null",
+        {"id": org_id},
+    )
+    return [row[0] for row in await cur.fetchall()]
 
 
 async def get_gp_organization(conn: Conn, org_id: uuid.UUID) -> OrganizationSummary | None:

@@ -54,6 +54,7 @@ CURRENT_USER = """
         left join lateral (
           select e.org_id, e.access_role from public.employment e
           where e.person_id = p.id and e.is_current and e.access_role is not null
+            and e.org_id in (select public.user_org_ids())  -- not a suspended organisation
           order by array_position(array['admin', 'member', 'viewer'], e.access_role), e.created_at
           limit 1
         ) m on true

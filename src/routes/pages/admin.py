@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -256,3 +256,23 @@ async def overview(
         "organizations": len(await organizations.list_organizations(db, user)),
     }
     return templates.TemplateResponse(request, "admin/index.html", context)
+
+
+@router.post("/admin/organizations/{org_id}/{change}", response_class=HTMLResponse)
+async def suspend_or_reactivate(
+    request: Request,
+    org_id: uuid.UUID,
+    change: Literal["suspend", "reactivate"],
+    user: PlatformAdmin,
+    db: Db,
+    now: Now,
+    ip: ClientIp,
+) -> Response:
+    suspend = change == "suspend"
+    org = await organizations.set_suspended(db, user, org_id, suspend=suspend, now=now, ip=ip)
+    notice = (
+        f"{org.name} is suspended: its members are signed out and cannot use LPxGP."
+        if suspend
+        else f"{org.name} is active again: its members can sign in."
+    )
+    return await _organization(request, db, user, org_id, notice=notice)
