@@ -56,6 +56,9 @@ async def test_sign_in_failures_look_the_same_and_keep_the_email(client, account
     assert response.status_code == 401
     assert "do not match an account" in page.find(attrs={"role": "alert"}).text
     assert page.find("input", attrs={"name": "email"})["value"] == email
+    # The cursor goes to the password, not back to the kept email.
+    assert page.find("input", attrs={"name": "password"}).has_attr("autofocus")
+    assert not page.find("input", attrs={"name": "email"}).has_attr("autofocus")
     assert SESSION_COOKIE not in client.cookies
 
 
