@@ -33,6 +33,7 @@ from psycopg.rows import TupleRow
 from src.agents.embeddings import EmbeddingProvider
 from src.db.queries import batch as queue
 from src.db.queries import batch_plan
+from src.db.queries import bulk_matches as bulk_queries
 from src.db.queries import matches as queries
 from src.db.queries.batch import Item
 from src.errors import NotFound
@@ -83,7 +84,7 @@ class Scorer:
         if self.base is None:
             self.base = await bulk.load_lp_base(conn, model=self.embeddings.model)
             self.order_keys = bulk.id_order(self.base)
-            self.commitments = await queries.commitments_by_strategy(conn)
+            self.commitments = await bulk_queries.commitments_by_strategy(conn)
         return self.base
 
     def commitments_for(
@@ -228,9 +229,9 @@ def compute_full(
 
 async def write_full(conn: Conn, fund_id: uuid.UUID, computed: Computed) -> dict[str, int]:
     """Write a fund's rows that changed and drop the ones that fell out."""
-    stored = await queries.stored_matches(conn, fund_id=fund_id)
+    stored = await bulk_queries.stored_matches(conn, fund_id=fund_id)
     changed = _changed(computed.rows, stored)
-    await queries.copy_matches(conn, changed)
+    await bulk_queries.copy_matches(conn, changed)
     removed = await queries.remove_stale(conn, fund_id=fund_id, keep=computed.keep)
     return {"passing": computed.passing, "kept": len(computed.keep), "written": len(changed),
             "removed": removed}  # fmt: skip
@@ -243,7 +244,7 @@ async def score_full(
     await scorer.full_base(conn)
     pinned = set(await queries.pinned_lps(conn, fund_id=fund.id))
     signal = await scorer.signal(conn, fund.strategy)
-    stored = await queries.stored_matches(conn, fund_id=fund.id)
+    stored = await bulk_queries.stored_matches(conn, fund_id=fund.id)
     computed = compute_full(scorer, fund, cosine, pinned, signal, now, stored)
     return await write_full(conn, fund.id, computed)
 
@@ -261,7 +262,7 @@ async def score_subset(
         base, fund, rule_weights=scorer.rule_w.weights, blend_weights=scorer.blend_w.weights,
         signal=await scorer.signal(conn, fund.strategy),
     )  # fmt: skip
-    stored = await queries.stored_matches(conn, fund_id=fund.id)
+    stored = await bulk_queries.stored_matches(conn, fund_id=fund.id)
     pinned = set(await queries.pinned_lps(conn, fund_id=fund.id))
     ranked_before = {lp: v[0] for lp, v in stored.items() if lp not in pinned}
     full = len(ranked_before) >= scorer.keep
@@ -282,9 +283,9 @@ async def score_subset(
     )
     rows = _rows(scorer, base, scores, rows_at, pinned, commitments, now)
     changed = _changed(rows, stored)
-    await queries.copy_matches(conn, changed)
+    await bulk_queries.copy_matches(conn, changed)
     gone = [lp for lp in stored if lp not in pinned and lp not in chosen]
-    removed = await queries.remove_matches(conn, fund_id=fund.id, lps=gone)
+    removed = await bulk_queries.remove_matches(conn, fund_id=fund.id, lps=gone)
     return {"kept": len(rows), "written": len(changed), "removed": removed}
 
 
@@ -368,7 +369,7 @@ async def score_chunk(
         full = [p for p in prepared if p.facts is not None and p.item.lp_ids is None]
         funds = [p.item.fund_id for p in full]
         pinned = await queries.pinned_lps_of(conn, fund_ids=funds)
-        stored = await queries.stored_matches_of(conn, fund_ids=funds)
+        stored = await bulk_queries.stored_matches_of(conn, fund_ids=funds)
         signals = {p.item.id: await scorer.signal(conn, p.facts.strategy) for p in full if p.facts}
         if full:
             await scorer.full_base(conn)

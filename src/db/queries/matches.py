@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -133,22 +132,10 @@ async def commitments_in(
     return {row[0]: int(row[1]) for row in await cur.fetchall()}
 
 
-async def commitments_by_strategy(conn: Conn) -> dict[uuid.UUID, dict[str, int]]:
-    """Every LP's known commitments, counted per strategy."""
-    cur = await conn.execute(
-        "select lp_org_id, strategy, count(*) from public.investments"
-        " where strategy is not null group by lp_org_id, strategy"
-    )
-    out: dict[uuid.UUID, dict[str, int]] = {}
-    for lp, strategy, count in await cur.fetchall():
-        out.setdefault(lp, {})[strategy] = int(count)
-    return out
-
-
 async def pinned_lps_of(
     conn: Conn, *, fund_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """`pinned_lps` for many funds at once."""
+    """For each fund, the LPs the organisation acted on (a status, feedback or a pitch)."""
     cur = await conn.execute(
         """select fund_id, lp_org_id from public.fund_lp_status where fund_id = any(%(f)s)
            union
@@ -164,21 +151,17 @@ async def pinned_lps_of(
     return out
 
 
-async def pinned_lps(conn: Conn, *, fund_id: uuid.UUID) -> list[uuid.UUID]:
+async def pinned_lps(conn: Conn, *, fund_id: uuid.UUID) -> set[uuid.UUID]:
     """LPs the organisation acted on for this fund: their matches are kept and rescored."""
-    cur = await conn.execute(
-        """select lp_org_id from public.fund_lp_status where fund_id = %(f)s
-           union
-           select m.lp_org_id from public.fund_lp_matches m
-           where m.fund_id = %(f)s
-             and (exists (select 1 from public.match_feedback b where b.match_id = m.id)
-                  or exists (select 1 from public.pitches t where t.match_id = m.id))""",
-        {"f": fund_id},
-    )
-    return [row[0] for row in await cur.fetchall()]
+    return (await pinned_lps_of(conn, fund_ids=[fund_id]))[fund_id]
 
 
-MATCH_UPSERT = """
+# A debate's outcome stands until the match is invalidated (its fund or LP changed, or new
+# weights): a still-valid debated match is not overwritten by rule scores.
+DEBATE_STANDS = "fund_lp_matches.debate_score is null or fund_lp_matches.valid_until <= now()"
+
+MATCH_UPSERT = (
+    """
 insert into public.fund_lp_matches (fund_id, org_id, lp_org_id, score, rule_score,
   semantic_score, collaborative_score, score_breakdown, explanation, talking_points, concerns,
   recommendation, confidence, weights_version, model_version, prompt_version, computed_at,
@@ -196,101 +179,9 @@ on conflict (fund_id, lp_org_id) do update set
   confidence = excluded.confidence, weights_version = excluded.weights_version,
   model_version = excluded.model_version, prompt_version = excluded.prompt_version,
   computed_at = excluded.computed_at, valid_until = excluded.valid_until, debate_score = null
--- A debate's outcome stands until the match is invalidated (its fund or LP changed, or new
--- weights): a still-valid debated match is not overwritten by rule scores.
-where fund_lp_matches.debate_score is null or fund_lp_matches.valid_until <= now()
-"""
-
-
-MATCH_COLUMNS = (
-    "fund_id", "org_id", "lp_org_id", "score", "rule_score", "semantic_score",
-    "collaborative_score", "score_breakdown", "explanation", "talking_points", "concerns",
-    "recommendation", "confidence", "weights_version", "model_version", "computed_at",
-)  # fmt: skip
-
-
-# Staged as plain columns plus one JSON document (breakdown, talking points, concerns): one
-# fast JSON encoding per row instead of a Python-level dump of two text arrays and a jsonb.
-STAGE_COLUMNS = (
-    "fund_id", "org_id", "lp_org_id", "score", "rule_score", "semantic_score",
-    "collaborative_score", "explanation", "recommendation", "confidence", "weights_version",
-    "model_version", "computed_at",
-)  # fmt: skip
-
-
-async def copy_matches(conn: Conn, rows: list[dict[str, Any]]) -> None:
-    """Write many computed matches at once: COPY into a staging table, then one upsert.
-
-    The rules are `MATCH_UPSERT`'s: one row per (fund, LP), and a valid debated match stands.
-    """
-    if not rows:
-        return
-    await conn.execute(
-        "create temporary table if not exists match_stage on commit drop as"
-        " select fund_id, org_id, lp_org_id, score, rule_score, semantic_score,"
-        " collaborative_score, explanation, recommendation, confidence, weights_version,"
-        " model_version, computed_at, null::text as document"
-        " from public.fund_lp_matches limit 0"
-    )
-    async with conn.cursor().copy(
-        sql.SQL("copy match_stage ({}, document) from stdin").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
-        )
-    ) as copy:
-        for r in rows:
-            document = json.dumps(
-                [r["score_breakdown"], r["talking_points"], r["concerns"]], default=str
-            )
-            await copy.write_row([*(r[c] for c in STAGE_COLUMNS), document])
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in MATCH_COLUMNS)
-    await conn.execute(
-        sql.SQL(
-            "insert into public.fund_lp_matches ({cols}, prompt_version, valid_until)"
-            " select fund_id, org_id, lp_org_id, score, rule_score, semantic_score,"
-            " collaborative_score, document::jsonb -> 0, explanation,"
-            " array(select jsonb_array_elements_text(document::jsonb -> 1)),"
-            " array(select jsonb_array_elements_text(document::jsonb -> 2)),"
-            " recommendation, confidence, weights_version, model_version, computed_at, null,"
-            " computed_at + interval '90 days' from match_stage"
-            " on conflict (fund_id, lp_org_id) do update set {updates}, debate_score = null"
-            " where fund_lp_matches.debate_score is null"
-            " or fund_lp_matches.valid_until <= now()"
-        ).format(
-            cols=columns,
-            updates=sql.SQL(", ").join(
-                sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c))
-                for c in (*MATCH_COLUMNS[3:], "prompt_version", "valid_until")
-            ),
-        )
-    )
-    await conn.execute("truncate match_stage")
-
-
-async def stored_matches(
-    conn: Conn, *, fund_id: uuid.UUID
-) -> dict[uuid.UUID, tuple[float, bool, bool]]:
-    """The fund's stored matches: LP → (score, still valid, debated)."""
-    cur = await conn.execute(
-        "select lp_org_id, score::float8, valid_until > now(), debate_score is not null"
-        " from public.fund_lp_matches where fund_id = %(f)s",
-        {"f": fund_id},
-    )
-    return {r[0]: (float(r[1]), bool(r[2]), bool(r[3])) for r in await cur.fetchall()}
-
-
-async def stored_matches_of(
-    conn: Conn, *, fund_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, dict[uuid.UUID, tuple[float, bool, bool]]]:
-    """`stored_matches` for many funds at once."""
-    cur = await conn.execute(
-        "select fund_id, lp_org_id, score::float8, valid_until > now(),"
-        " debate_score is not null from public.fund_lp_matches where fund_id = any(%(f)s)",
-        {"f": list(fund_ids)},
-    )
-    out: dict[uuid.UUID, dict[uuid.UUID, tuple[float, bool, bool]]] = {f: {} for f in fund_ids}
-    for fund, lp, score, valid, debated in await cur.fetchall():
-        out[fund][lp] = (float(score), bool(valid), bool(debated))
-    return out
+where """
+    + DEBATE_STANDS
+)
 
 
 async def upsert_matches(conn: Conn, rows: list[dict[str, Any]]) -> None:
@@ -314,17 +205,6 @@ async def remove_stale(conn: Conn, *, fund_id: uuid.UUID, keep: Sequence[uuid.UU
              and not exists (select 1 from public.match_feedback b where b.match_id = m.id)
              and not exists (select 1 from public.pitches t where t.match_id = m.id)""",
         {"f": fund_id, "keep": list(keep)},
-    )
-    return cur.rowcount
-
-
-async def remove_matches(conn: Conn, *, fund_id: uuid.UUID, lps: Sequence[uuid.UUID]) -> int:
-    """Drop these LPs' matches of the fund."""
-    if not lps:
-        return 0
-    cur = await conn.execute(
-        "delete from public.fund_lp_matches where fund_id = %(f)s and lp_org_id = any(%(lps)s)",
-        {"f": fund_id, "lps": list(lps)},
     )
     return cur.rowcount
 
