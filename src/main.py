@@ -16,8 +16,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
-from src.agents.batch.cli import config_from
-from src.agents.batch.runner import Options, Worker
+from src.agents.batch.runner import BatchConfig, Options, Worker
 from src.agents.call_log import build_llm
 from src.agents.embed import Progress, embed_pending
 from src.agents.embeddings import EmbeddingProvider, build_embeddings
@@ -27,7 +26,7 @@ from src.auth.setup import build_auth
 from src.auth.tokens import Clock, utc_now
 from src.config import Settings, get_settings
 from src.db.migrate import apply_migrations
-from src.db.pool import DatabaseTarget, create_pool, resolve_database
+from src.db.pool import DatabaseTarget, pool_for, resolve_database
 from src.db.tenancy import Pool
 from src.demo.generate import ensure_demo_market
 from src.errors import register_error_handlers
@@ -84,30 +83,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info("migrations_applied", versions=applied)
         if settings.demo_market and target.embedded is not None:
             await run_in_threadpool(ensure_demo_market, target.admin_url)
-    # The embedded server has no pooler in front: prepared statements are always safe there.
-    prepared = settings.db_prepared_statements or target.embedded is not None
-    pool = create_pool(target.app_url, settings, prepared=prepared)
+    pool = pool_for(target, settings)
     # Do not wait: a deploy whose database is down must still start and fail /health.
     await pool.open(wait=False)
     app.state.pool = pool
-    providers: ProviderRegistry = app.state.providers
-    app.state.auth = build_auth(settings, pool, app.state.clock, providers.get("supabase_auth"))
-    key = settings.voyage_api_key.get_secret_value() if settings.voyage_api_key else None
-    app.state.embeddings = build_embeddings(
-        voyage_api_key=key,
-        voyage_model=settings.voyage_model,
-        voyage_base_url=settings.voyage_base_url,
-        status=providers.get("voyage"),
-    )
-    app.state.storage = build_storage(settings, providers.get("supabase_storage"))
-    app.state.tracing = build_tracing(settings, providers.get("langfuse"))
-    app.state.llm = build_llm(settings, pool, app.state.tracing, providers.get("openrouter"))
-    app.state.batch = Launcher(pool, settings, app.state.embeddings, app.state.llm)
-    webhook = settings.slack_webhook_url
-    app.state.alerts = AlertMonitor(
-        pool, settings, Slack(webhook.get_secret_value() if webhook else None)
-    )
-    app.state.indexing = Progress()
+    _build_services(app, settings, pool)
     background = _start_background(app, settings, pool, target)
     app.state.database = target
     logger.info("app_started", env=settings.app_env, embedded=target.embedded is not None)
@@ -118,17 +98,38 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         # Each task is awaited to its end: the flushers add their last counts on the way out.
         await asyncio.gather(*background, return_exceptions=True)
-        await app.state.batch.aclose()
-        await app.state.alerts.slack.aclose()
-        await app.state.storage.aclose()
-        if app.state.llm is not None:
-            await app.state.llm.aclose()
-        await run_in_threadpool(app.state.tracing.shutdown)
+        await _close_services(app)
         await pool.close()
         if target.embedded is not None:
             # uvicorn re-raises SIGTERM after shutdown, so atexit hooks may never run.
             await run_in_threadpool(target.embedded.release)
         logger.info("app_stopped")
+
+
+def _build_services(app: FastAPI, settings: Settings, pool: Pool) -> None:
+    """The clients of each provider (reporting to the app's provider status) and the workers."""
+    providers: ProviderRegistry = app.state.providers
+    app.state.auth = build_auth(settings, pool, app.state.clock, providers.get("supabase_auth"))
+    app.state.embeddings = build_embeddings(settings, providers.get("voyage"))
+    app.state.storage = build_storage(settings, providers.get("supabase_storage"))
+    app.state.tracing = build_tracing(settings, providers.get("langfuse"))
+    app.state.llm = build_llm(settings, pool, app.state.tracing, providers.get("openrouter"))
+    app.state.batch = Launcher(pool, settings, app.state.embeddings, app.state.llm)
+    webhook = settings.slack_webhook_url
+    app.state.alerts = AlertMonitor(
+        pool, settings, Slack(webhook.get_secret_value() if webhook else None)
+    )
+    app.state.indexing = Progress()
+
+
+async def _close_services(app: FastAPI) -> None:
+    """Close what `_build_services` opened (the pool is closed after them)."""
+    await app.state.batch.aclose()
+    await app.state.alerts.slack.aclose()
+    await app.state.storage.aclose()
+    if app.state.llm is not None:
+        await app.state.llm.aclose()
+    await run_in_threadpool(app.state.tracing.shutdown)
 
 
 def _start_background(
@@ -166,7 +167,7 @@ async def _demo_nightly(
     analysis" on a match uses the LLM when one is configured.
     """
     await indexing
-    config = replace(config_from(settings), deadline_utc=None)
+    config = replace(BatchConfig.from_settings(settings), deadline_utc=None)
     worker = Worker(pool, "nightly", config=config, embeddings=embeddings, llm=None)
     try:
         outcome = await worker.run(Options())

@@ -21,7 +21,7 @@ import structlog
 
 from src.agents.embeddings import EmbeddingProvider, EmbeddingUnavailable, build_embeddings
 from src.config import Settings, get_settings
-from src.db.pool import create_pool, resolve_database
+from src.db.pool import pool_for, resolve_database
 from src.db.queries import embeddings as queries
 from src.db.tenancy import Pool, service_transaction
 
@@ -100,13 +100,8 @@ def _reporter(started: float) -> Callable[[Progress], None]:
 
 async def _run(settings: Settings, limit: int | None, dry_run: bool) -> int:
     target = resolve_database(settings)
-    key = settings.voyage_api_key.get_secret_value() if settings.voyage_api_key else None
-    provider = build_embeddings(
-        voyage_api_key=key,
-        voyage_model=settings.voyage_model,
-        voyage_base_url=settings.voyage_base_url,
-    )
-    pool = create_pool(target.app_url, settings)
+    provider = build_embeddings(settings)
+    pool = pool_for(target, settings)
     await pool.open(wait=True, timeout=30)
     try:
         if dry_run:

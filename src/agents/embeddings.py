@@ -20,6 +20,7 @@ import voyageai
 import voyageai.error as voyage_errors
 from starlette.concurrency import run_in_threadpool
 
+from src.config import Settings
 from src.monitoring.providers import ProviderStatus
 
 logger = structlog.get_logger("lpxgp.embeddings")
@@ -199,16 +200,13 @@ class VoyageEmbeddings:
         raise AssertionError("unreachable")
 
 
-def build_embeddings(
-    *,
-    voyage_api_key: str | None,
-    voyage_model: str,
-    voyage_base_url: str | None,
-    status: ProviderStatus | None = None,
-) -> EmbeddingProvider:
+def build_embeddings(settings: Settings, status: ProviderStatus | None = None) -> EmbeddingProvider:
     """Voyage when a key is configured, otherwise the local model."""
-    if voyage_api_key:
+    if settings.voyage_api_key is not None:
         return VoyageEmbeddings(
-            api_key=voyage_api_key, model=voyage_model, base_url=voyage_base_url, status=status
+            api_key=settings.voyage_api_key.get_secret_value(),
+            model=settings.voyage_model,
+            base_url=settings.voyage_base_url,
+            status=status,
         )
     return LocalEmbeddings()

@@ -58,3 +58,14 @@ def create_pool(
         open=False,
         name="lpxgp",
     )
+
+
+def pool_for(
+    target: DatabaseTarget, settings: Settings
+) -> AsyncConnectionPool[AsyncConnection[TupleRow]]:
+    """The pool for a resolved database (the app and every command line use this).
+
+    The embedded server has no pooler in front: prepared statements are always safe there.
+    """
+    prepared = settings.db_prepared_statements or target.embedded is not None
+    return create_pool(target.app_url, settings, prepared=prepared)

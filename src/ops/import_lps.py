@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from src.config import get_settings
-from src.db.pool import create_pool, resolve_database
+from src.db.pool import pool_for, resolve_database
 from src.db.tenancy import service_transaction
 from src.errors import DomainError
 from src.services import imports
@@ -27,7 +27,7 @@ def _progress(done: int, total: int) -> None:
 async def _run(path: Path, dry_run: bool) -> int:
     settings = get_settings()
     target = resolve_database(settings)
-    pool = create_pool(target.app_url, settings)
+    pool = pool_for(target, settings)
     await pool.open(wait=True, timeout=30)
     try:
         async with service_transaction(pool) as conn:

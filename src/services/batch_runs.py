@@ -18,8 +18,7 @@ from psycopg.rows import TupleRow
 from pydantic import BaseModel
 
 from src.agents.batch import monthly_retrain
-from src.agents.batch.cli import config_from
-from src.agents.batch.runner import Options, Worker
+from src.agents.batch.runner import BatchConfig, Options, Worker
 from src.agents.embeddings import EmbeddingProvider
 from src.agents.llm import LlmClient
 from src.config import Settings
@@ -114,7 +113,7 @@ class Launcher:
                 )
                 logger.info("console_retrain_finished", extra={"decision": result.decision})
                 return
-            worker = Worker(self.pool, job, config=config_from(self.settings),
+            worker = Worker(self.pool, job, config=BatchConfig.from_settings(self.settings),
                             embeddings=self.embeddings, llm=self.llm)  # fmt: skip
             outcome = await worker.run(Options())
             summary = outcome.run.summary if outcome.run else None

@@ -17,7 +17,7 @@ from src.agents.embeddings import build_embeddings
 from src.agents.tracing import build_tracing
 from src.config import Settings, get_settings
 from src.db.migrate import apply_migrations
-from src.db.pool import create_pool, resolve_database
+from src.db.pool import pool_for, resolve_database
 from src.db.tenancy import Pool
 
 
@@ -71,26 +71,12 @@ def reporter(style: str) -> Callable[[Progress], None]:
     return report
 
 
-def config_from(settings: Settings) -> BatchConfig:
-    """The batch knobs from settings."""
-    return BatchConfig(
-        keep=settings.batch_keep_per_fund,
-        debates_per_fund=settings.batch_debates_per_fund,
-        pitches_per_fund=settings.batch_pitches_per_fund,
-        chunk=settings.batch_chunk,
-        lease_seconds=settings.batch_lease_seconds,
-        max_attempts=settings.batch_max_attempts,
-        outage_seconds=settings.batch_outage_seconds,
-        deadline_utc=settings.batch_deadline_utc,
-    )
-
-
 async def with_pool(settings: Settings, body: Callable[[Pool], Awaitable[int]]) -> int:
     """Open the configured database (starting the embedded one when none is configured)."""
     target = resolve_database(settings)
     if target.embedded is not None:
         await apply_migrations(target.admin_url)
-    pool = create_pool(target.app_url, settings)
+    pool = pool_for(target, settings)
     await pool.open(wait=True, timeout=60)
     try:
         return await body(pool)
@@ -119,10 +105,9 @@ async def run_queue_job(job: str, args: argparse.Namespace, settings: Settings) 
     async def body(pool: Pool) -> int:
         tracing = build_tracing(settings)
         llm = build_llm(settings, pool, tracing)
-        key = settings.voyage_api_key.get_secret_value() if settings.voyage_api_key else None
-        embeddings = build_embeddings(voyage_api_key=key, voyage_model=settings.voyage_model,
-                                      voyage_base_url=settings.voyage_base_url)  # fmt: skip
-        worker = Worker(pool, job, config=config_from(settings), embeddings=embeddings, llm=llm,
+        embeddings = build_embeddings(settings)
+        config = BatchConfig.from_settings(settings)
+        worker = Worker(pool, job, config=config, embeddings=embeddings, llm=llm,
                         report=reporter(args.progress))  # fmt: skip
         try:
             outcome = await worker.run(options)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from src.config import Settings
 from src.db.queries.batch import Run
 
 
@@ -23,6 +24,21 @@ class BatchConfig:
     poll_seconds: float = 1.0
     outage_seconds: float = 300
     deadline_utc: str | None = "06:00"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BatchConfig:
+        """The knobs as configured (BATCH_* settings)."""
+        return cls(
+            keep=settings.batch_keep_per_fund,
+            debates_per_fund=settings.batch_debates_per_fund,
+            pitches_per_fund=settings.batch_pitches_per_fund,
+            chunk=settings.batch_chunk,
+            lease_seconds=settings.batch_lease_seconds,
+            max_attempts=settings.batch_max_attempts,
+            outage_seconds=settings.batch_outage_seconds,
+            deadline_utc=settings.batch_deadline_utc,
+        )
+
     # An incremental run with more changed LPs than this share rescores funds in full.
     full_rescore_share: float = 0.10
 
