@@ -36,7 +36,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 from psycopg_pool import PoolTimeout
 
-from src.agents.batch import analysis, planning, scoring
+from src.agents.batch import analysis, chunks, planning, scoring
 from src.agents.batch.model import BatchConfig as BatchConfig
 from src.agents.batch.model import Options as Options
 from src.agents.batch.model import Outcome as Outcome
@@ -289,7 +289,7 @@ class Worker:
                 self.scorer = await scoring.Scorer.start(
                     conn, self.embeddings, keep=self.config.keep
                 )
-        return await scoring.score_chunk(
+        return await chunks.score_chunk(
             self.transaction, self.scorer, items, worker=self.name, now=self.clock(),
             guard=self.guarded,
         )  # fmt: skip

@@ -16,14 +16,12 @@ is rescored against every LP instead.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -31,20 +29,13 @@ from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 
 from src.agents.embeddings import EmbeddingProvider
-from src.db.queries import batch as queue
-from src.db.queries import batch_plan
 from src.db.queries import bulk_matches as bulk_queries
 from src.db.queries import matches as queries
-from src.db.queries.batch import Item
-from src.errors import NotFound
+from src.db.queries.bulk_matches import Stored, StoredMatch
 from src.services.matching import bulk
 from src.services.matching.engine import (
     KEEP_PER_FUND,
-    FundRecord,
-    facts_for,
-    load_fund,
     match_row,
-    thesis_vector,
 )
 from src.services.matching.rules import FundFacts
 
@@ -109,38 +100,6 @@ class Scorer:
         return self.signals[family]
 
 
-@dataclass
-class Prepared:
-    """A fund of the chunk, ready to score (None facts: not matchable any more)."""
-
-    item: Item
-    record: FundRecord | None
-    facts: FundFacts | None
-
-
-async def prepare(
-    conn: Conn, scorer: Scorer, items: Sequence[Item], now: datetime
-) -> list[Prepared]:
-    """Each item's fund and its thesis vector (embedding a new thesis when needed)."""
-    prepared = []
-    for item in items:
-        try:
-            record = await load_fund(conn, item.fund_id)
-        except NotFound:
-            prepared.append(Prepared(item, None, None))
-            continue
-        if record.status not in batch_plan.ACTIVE_STATUSES or record.strategy is None:
-            prepared.append(Prepared(item, record, None))
-            continue
-        vector = await thesis_vector(conn, record, scorer.embeddings)
-        facts = facts_for(
-            record, today=now.date(), vector=vector, model=scorer.embeddings.model,
-            dims=scorer.embeddings.dims,
-        )  # fmt: skip
-        prepared.append(Prepared(item, record, facts))
-    return prepared
-
-
 def _rows(
     scorer: Scorer,
     base: bulk.LpBase,
@@ -158,18 +117,9 @@ def _rows(
     return out
 
 
-def _changed(
-    rows: list[dict[str, Any]], stored: dict[uuid.UUID, tuple[float, bool, bool]]
-) -> list[dict[str, Any]]:
+def _changed(rows: list[dict[str, Any]], stored: Stored) -> list[dict[str, Any]]:
     """Rows to write: new ones, expired ones, and valid undebated ones whose score moved."""
-    out = []
-    for r in rows:
-        before = stored.get(r["lp_org_id"])
-        if before is None or not before[1]:
-            out.append(r)
-        elif not before[2] and abs(before[0] - float(r["score"])) >= 0.005:
-            out.append(r)
-    return out
+    return [r for r in rows if not _unchanged(stored.get(r["lp_org_id"]), float(r["score"]))]
 
 
 @dataclass
@@ -181,10 +131,7 @@ class Computed:
     passing: int
 
 
-Stored = dict[uuid.UUID, tuple[float, bool, bool]]
-
-
-def _unchanged(stored: tuple[float, bool, bool] | None, final: float) -> bool:
+def _unchanged(stored: StoredMatch | None, final: float) -> bool:
     """A stored row that is valid and either debated (it stands) or scored the same.
 
     `final` is the unrounded blend; the stored score differs from the exact new one by less
@@ -227,9 +174,16 @@ def compute_full(
     )
 
 
-async def write_full(conn: Conn, fund_id: uuid.UUID, computed: Computed) -> dict[str, int]:
-    """Write a fund's rows that changed and drop the ones that fell out."""
-    stored = await bulk_queries.stored_matches(conn, fund_id=fund_id)
+async def write_full(
+    conn: Conn, fund_id: uuid.UUID, computed: Computed, stored: Stored | None = None
+) -> dict[str, int]:
+    """Write a fund's rows that changed and drop the ones that fell out.
+
+    `stored` is the fund's stored matches when read in this transaction; otherwise (the rows
+    were computed from an earlier read) they are read again here.
+    """
+    if stored is None:
+        stored = await bulk_queries.stored_matches(conn, fund_id=fund_id)
     changed = _changed(computed.rows, stored)
     await bulk_queries.copy_matches(conn, changed)
     removed = await queries.remove_stale(conn, fund_id=fund_id, keep=computed.keep)
@@ -242,11 +196,11 @@ async def score_full(
 ) -> dict[str, int]:
     """Rescore a fund against every LP; write what changed and drop what fell out."""
     await scorer.full_base(conn)
-    pinned = set(await queries.pinned_lps(conn, fund_id=fund.id))
+    pinned = await queries.pinned_lps(conn, fund_id=fund.id)
     signal = await scorer.signal(conn, fund.strategy)
     stored = await bulk_queries.stored_matches(conn, fund_id=fund.id)
     computed = compute_full(scorer, fund, cosine, pinned, signal, now, stored)
-    return await write_full(conn, fund.id, computed)
+    return await write_full(conn, fund.id, computed, stored)
 
 
 async def score_subset(
@@ -263,7 +217,7 @@ async def score_subset(
         signal=await scorer.signal(conn, fund.strategy),
     )  # fmt: skip
     stored = await bulk_queries.stored_matches(conn, fund_id=fund.id)
-    pinned = set(await queries.pinned_lps(conn, fund_id=fund.id))
+    pinned = await queries.pinned_lps(conn, fund_id=fund.id)
     ranked_before = {lp: v[0] for lp, v in stored.items() if lp not in pinned}
     full = len(ranked_before) >= scorer.keep
     fresh = {base.ids[i]: float(scores.final[i]) for i in range(len(base)) if scores.passes[i]}
@@ -287,125 +241,3 @@ async def score_subset(
     gone = [lp for lp in stored if lp not in pinned and lp not in chosen]
     removed = await bulk_queries.remove_matches(conn, fund_id=fund.id, lps=gone)
     return {"kept": len(rows), "written": len(changed), "removed": removed}
-
-
-async def similarities(
-    transaction: Transaction, scorer: Scorer, prepared: Sequence[Prepared]
-) -> dict[uuid.UUID, np.ndarray]:
-    """Every full item's thesis against every mandate vector: one matrix product per chunk."""
-    funds = [p.facts for p in prepared if p.facts is not None and p.item.lp_ids is None]
-    if not funds:
-        return {}
-    async with transaction() as conn:
-        base = await scorer.full_base(conn)
-    model = scorer.embeddings.model
-    with_vectors = [f for f in funds if f.thesis_vector is not None and f.model == model]
-    if base.vectors is None or not with_vectors:
-        return {}
-    theses = np.array([f.thesis_vector for f in with_vectors], dtype=np.float32)
-    if theses.shape[1] != base.vectors.shape[1]:
-        return {}
-    dots = (base.vectors @ theses.T).astype(np.float64)
-    norms = np.linalg.norm(theses.astype(np.float64), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cosine = dots / np.outer(base.norms, norms)
-    cosine[~base.has_vector] = np.nan
-    return {f.id: cosine[:, j] for j, f in enumerate(with_vectors)}
-
-
-async def score_item(
-    transaction: Transaction,
-    scorer: Scorer,
-    prepared: Prepared,
-    cosines: dict[uuid.UUID, np.ndarray],
-    *,
-    worker: str,
-    now: datetime,
-) -> bool:
-    """Score one fund item and mark it done, in one transaction (false: no longer ours)."""
-    async with transaction() as conn:
-        if not await queue.still_mine(conn, prepared.item.id, worker):
-            return False
-        facts = prepared.facts
-        if facts is None:
-            result = {"skipped": 1}
-        elif prepared.item.lp_ids is None:
-            result = await score_full(conn, scorer, facts, cosines.get(facts.id), now)
-        else:
-            result = await score_subset(conn, scorer, facts, prepared.item.lp_ids, now)
-        await queue.finish_item(conn, prepared.item.id, status="done", result=result)
-    return True
-
-
-async def write_item(
-    transaction: Transaction, prepared: Prepared, computed: Computed, *, worker: str
-) -> bool:
-    """Write a computed fund and mark its item done, in one transaction (false: not ours)."""
-    async with transaction() as conn:
-        if not await queue.still_mine(conn, prepared.item.id, worker):
-            return False
-        result = await write_full(conn, prepared.item.fund_id, computed)
-        await queue.finish_item(conn, prepared.item.id, status="done", result=result)
-    return True
-
-
-async def score_chunk(
-    transaction: Transaction,
-    scorer: Scorer,
-    items: Sequence[Item],
-    *,
-    worker: str,
-    now: datetime,
-    guard: Callable[[Item, Callable[[], Awaitable[bool]]], Awaitable[None]],
-) -> set[int]:
-    """Score a chunk of fund items (each through `guard`); the ids of those finished.
-
-    Funds scored against every LP are pipelined: while one fund's rows are written, the next
-    fund's are computed in a thread (the CPU work and the database's overlap).
-    """
-    finished: set[int] = set()
-    async with transaction() as conn:
-        prepared = await prepare(conn, scorer, items, now)
-        full = [p for p in prepared if p.facts is not None and p.item.lp_ids is None]
-        funds = [p.item.fund_id for p in full]
-        pinned = await queries.pinned_lps_of(conn, fund_ids=funds)
-        stored = await bulk_queries.stored_matches_of(conn, fund_ids=funds)
-        signals = {p.item.id: await scorer.signal(conn, p.facts.strategy) for p in full if p.facts}
-        if full:
-            await scorer.full_base(conn)
-    cosines = await similarities(transaction, scorer, prepared)
-    computing: dict[int, asyncio.Future[Computed]] = {}
-
-    def start(index: int) -> None:
-        if index < len(full):
-            p = full[index]
-            assert p.facts is not None
-            computing[p.item.id] = asyncio.ensure_future(asyncio.to_thread(
-                compute_full, scorer, p.facts, cosines.get(p.facts.id),
-                pinned[p.item.fund_id], signals[p.item.id], now, stored[p.item.fund_id],
-            ))  # fmt: skip
-
-    start(0)
-    position = {p.item.id: n for n, p in enumerate(full)}
-    try:
-        for p in prepared:
-            if p.item.id in computing:
-
-                async def write(p: Prepared = p) -> bool:
-                    computed = await computing.pop(p.item.id)
-                    start(position[p.item.id] + 1)
-                    return await write_item(transaction, p, computed,
-                                                    worker=worker)  # fmt: skip
-
-                await guard(p.item, write)
-            else:
-                await guard(
-                    p.item,
-                    partial(score_item, transaction, scorer, p, cosines,
-                            worker=worker, now=now),
-                )  # fmt: skip
-            finished.add(p.item.id)
-    finally:
-        for pending in computing.values():
-            pending.cancel()
-    return finished

@@ -15,7 +15,8 @@ from psycopg import sql
 
 from src.db.queries.matches import DEBATE_STANDS, Conn
 
-Stored = dict[uuid.UUID, tuple[float, bool, bool]]
+StoredMatch = tuple[float, bool, bool]  # score, still valid, debated
+Stored = dict[uuid.UUID, StoredMatch]
 
 
 async def commitments_by_strategy(conn: Conn) -> dict[uuid.UUID, dict[str, int]]:
