@@ -130,6 +130,12 @@ async def set_suspended(
     return organization.model_copy(update={"suspended_at": now if suspend else None})
 
 
+async def count_organizations(conn: Conn, user: User) -> int:
+    """How many GP organisations the platform has (platform admins)."""
+    require_platform_admin(user)
+    return await queries.count_gp_organizations(conn)
+
+
 async def get_organization(conn: Conn, user: User, org_id: uuid.UUID) -> OrganizationSummary:
     """One GP organisation for the platform admin, or NotFound."""
     require_platform_admin(user)

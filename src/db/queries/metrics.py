@@ -257,13 +257,16 @@ async def mark_incident_sent(conn: Conn, *, incident: str) -> None:
     )
 
 
-async def recent_alerts(conn: Conn, *, limit: int) -> list[dict[str, Any]]:
-    """The latest alerts, open ones first."""
+async def recent_alerts(
+    conn: Conn, *, limit: int, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """The latest alerts, open ones first (or only the open ones)."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
         "select id, kind, severity, message, created_at, sent_at, resolved_at, acknowledged_at"
-        " from public.alerts order by resolved_at is not null, created_at desc limit %(n)s",
-        {"n": limit},
+        " from public.alerts where not %(open_only)s or resolved_at is null"
+        " order by resolved_at is not null, created_at desc limit %(n)s",
+        {"n": limit, "open_only": open_only},
     )
     return await cur.fetchall()
 

@@ -74,6 +74,13 @@ async def set_suspended(conn: Conn, org_id: uuid.UUID, *, at: datetime | None) -
     return [row[0] for row in await cur.fetchall()]
 
 
+async def count_gp_organizations(conn: Conn) -> int:
+    """How many GP organisations the caller sees."""
+    cur = await conn.execute("select count(*) from public.organizations where is_gp")
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def get_gp_organization(conn: Conn, org_id: uuid.UUID) -> OrganizationSummary | None:
     """One GP organisation with its counts, or None (also when RLS hides it)."""
     cur = conn.cursor(row_factory=class_row(OrganizationSummary))

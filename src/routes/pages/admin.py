@@ -246,14 +246,13 @@ async def overview(
     request: Request, user: PlatformAdmin, db: Db, pool: PoolDep, settings: SettingsDep
 ) -> Response:
     """The console's front page: health, the week's figures and what needs attention."""
-    alerts = await metric_queries.recent_alerts(db, limit=100)
     context = {
         "user": user,
         "health": await health.detailed(pool, settings, request.app.state.providers),
         "metrics": await get_platform_metrics(db, days=7),
         "charts": await daily_charts(db),
-        "open_alerts": [a for a in alerts if a["resolved_at"] is None],
-        "organizations": len(await organizations.list_organizations(db, user)),
+        "open_alerts": await metric_queries.recent_alerts(db, limit=100, open_only=True),
+        "organizations": await organizations.count_organizations(db, user),
     }
     return templates.TemplateResponse(request, "admin/index.html", context)
 
