@@ -257,9 +257,7 @@ async def mark_incident_sent(conn: Conn, *, incident: str) -> None:
     )
 
 
-async def recent_alerts(
-    conn: Conn, *, limit: int, open_only: bool = False
-) -> list[dict[str, Any]]:
+async def recent_alerts(conn: Conn, *, limit: int, open_only: bool = False) -> list[dict[str, Any]]:
     """The latest alerts, open ones first (or only the open ones)."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(

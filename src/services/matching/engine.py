@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -37,6 +37,8 @@ from src.services.matching.rules import (
     HARD_FILTER_LABELS,
     FundFacts,
     build_rules,
+    collaborative_expr,
+    final_score_order,
 )
 
 logger = logging.getLogger(__name__)
@@ -199,41 +201,6 @@ async def _weights(conn: Conn, kind: str) -> queries.Weights:
     return weights
 
 
-def _order(rule_weights: dict[str, float], blend_weights: dict[str, float]) -> sql.Composable:
-    """The final score of a scored row as SQL (as `bulk.blended` computes it with arrays).
-
-    The rule score, and the semantic and collaborative components where present, blended.
-    """
-    rule = sql.SQL("(0.0 + {})").format(
-        sql.SQL(" + ").join(
-            sql.SQL("{w} * coalesce(s.{f}, 50.0)").format(
-                w=sql.Literal(float(rule_weights.get(f, 0)) / 100), f=sql.Identifier(f)
-            )
-            for f in FACTORS
-        )
-    )
-    wr, ws, wc = (float(blend_weights.get(k, 0)) for k in ("rule", "semantic", "collaborative"))
-    return sql.SQL(
-        "coalesce(({wr} * {rule}"
-        " + case when s.semantic is null then 0.0 else {ws} * s.semantic end"
-        " + case when s.collaborative is null then 0.0 else {wc} * s.collaborative end)"
-        " / nullif({wr} + case when s.semantic is null then 0.0 else {ws} end"
-        " + case when s.collaborative is null then 0.0 else {wc} end, 0), {rule}) desc"
-    ).format(rule=rule, wr=sql.Literal(wr), ws=sql.Literal(ws), wc=sql.Literal(wc))
-
-
-def collaborative_expr(signal: dict[str, float]) -> sql.Composable:
-    """The LP's segment's response rate to this fund's segment (0–100), or NULL."""
-    if not signal:
-        return sql.SQL("null::float8")
-    return sql.SQL("(case p.lp_type {} end)::float8").format(
-        sql.SQL(" ").join(
-            sql.SQL("when {} then {}").format(sql.Literal(t), sql.Literal(float(r)))
-            for t, r in sorted(signal.items())
-        )
-    )
-
-
 async def compute_matches(
     conn: Conn,
     fund_id: uuid.UUID,
@@ -254,7 +221,7 @@ async def compute_matches(
     rules = build_rules(fund)
     signal = await queries.collaborative_signal(conn, fund.strategy)
     rules.factors["collaborative"] = collaborative_expr(signal)
-    order = _order(rule_w.weights, blend_w.weights)
+    order = final_score_order(rule_w.weights, blend_w.weights)
     rows = await queries.score_candidates(
         conn,
         filters=rules.where(),
@@ -312,6 +279,16 @@ def _exclusions(counts: dict[str, int]) -> list[Exclusion]:
     return sorted(items, key=lambda e: -e.excluded)
 
 
+def _candidate(row: dict[str, Any], commitments: dict[uuid.UUID, int]) -> Candidate:
+    """A scored row (SQL or arrays) as the explainer's candidate."""
+    named = {f.name for f in fields(Candidate)} - {"scores", "commitments_in_strategy"}
+    return Candidate(
+        **{name: row[name] for name in named},
+        scores={f: (None if row[f] is None else float(row[f])) for f in FACTORS},
+        commitments_in_strategy=commitments.get(row["org_id"], 0),
+    )
+
+
 def match_row(
     fund: FundFacts,
     row: dict[str, Any],
@@ -321,29 +298,7 @@ def match_row(
     now: datetime,
 ) -> dict[str, Any]:
     """A scored LP as a stored match: breakdown, blended score, label, reasons, versions."""
-    candidate = Candidate(
-        org_id=row["org_id"],
-        name=row["name"],
-        lp_type=row["lp_type"],
-        hq_country=row["hq_country"],
-        aum_musd=row["aum_musd"],
-        strategies=row["strategies"],
-        geographies=row["geographies"],
-        sectors=row["sectors"],
-        fund_size_min_musd=row["fund_size_min_musd"],
-        fund_size_max_musd=row["fund_size_max_musd"],
-        check_size_min_musd=row["check_size_min_musd"],
-        check_size_max_musd=row["check_size_max_musd"],
-        min_track_record_years=row["min_track_record_years"],
-        esg_required=row["esg_required"],
-        emerging_manager_program=row["emerging_manager_program"],
-        actively_looking=row["actively_looking"],
-        data_quality_score=row["data_quality_score"],
-        last_verified_at=row["last_verified_at"],
-        scores={f: (None if row[f] is None else float(row[f])) for f in FACTORS},
-        commitments_in_strategy=commitments.get(row["org_id"], 0),
-        similarity=row["similarity"],
-    )
+    candidate = _candidate(row, commitments)
     rule_score, entries = breakdown(fund, candidate, rule_w.weights)
     semantic = candidate.scores["semantic"]
     collaborative = row.get("collaborative")

@@ -228,3 +228,40 @@ def cosine_expr(fund: FundFacts) -> sql.Composable:
     return sql.SQL(
         "(1 - ((v.embedding::extensions.vector({dims})) <=> %(thesis)s::extensions.vector({dims})))"
     ).format(dims=sql.Literal(fund.dims))
+
+
+def final_score_order(
+    rule_weights: dict[str, float], blend_weights: dict[str, float]
+) -> sql.Composable:
+    """The final score of a scored row as SQL (as `bulk.blended` computes it with arrays).
+
+    The rule score, and the semantic and collaborative components where present, blended.
+    """
+    rule = sql.SQL("(0.0 + {})").format(
+        sql.SQL(" + ").join(
+            sql.SQL("{w} * coalesce(s.{f}, 50.0)").format(
+                w=sql.Literal(float(rule_weights.get(f, 0)) / 100), f=sql.Identifier(f)
+            )
+            for f in FACTORS
+        )
+    )
+    wr, ws, wc = (float(blend_weights.get(k, 0)) for k in ("rule", "semantic", "collaborative"))
+    return sql.SQL(
+        "coalesce(({wr} * {rule}"
+        " + case when s.semantic is null then 0.0 else {ws} * s.semantic end"
+        " + case when s.collaborative is null then 0.0 else {wc} * s.collaborative end)"
+        " / nullif({wr} + case when s.semantic is null then 0.0 else {ws} end"
+        " + case when s.collaborative is null then 0.0 else {wc} end, 0), {rule}) desc"
+    ).format(rule=rule, wr=sql.Literal(wr), ws=sql.Literal(ws), wc=sql.Literal(wc))
+
+
+def collaborative_expr(signal: dict[str, float]) -> sql.Composable:
+    """The LP's segment's response rate to this fund's segment (0–100), or NULL."""
+    if not signal:
+        return sql.SQL("null::float8")
+    return sql.SQL("(case p.lp_type {} end)::float8").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {} then {}").format(sql.Literal(t), sql.Literal(float(r)))
+            for t, r in sorted(signal.items())
+        )
+    )
