@@ -39,7 +39,7 @@ from src.agents.embeddings import LOCAL_DIMS, LOCAL_MODEL, LocalEmbeddings, embe
 from src.config import Settings
 from src.db.embedded import start_embedded
 from src.db.pool import create_pool
-from src.services.matching import bulk
+from src.services.matching import lp_base
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def embed_theses(admin_url: str) -> tuple[int, float]:
 async def floor(admin_url: str, keep: int) -> dict[str, float]:
     """Bare numpy: every thesis against every mandate vector, and a top-`keep` per fund."""
     async with await psycopg.AsyncConnection.connect(admin_url) as conn:
-        base = await bulk.load_lp_base(conn, model=LOCAL_MODEL)
+        base = await lp_base.load_lp_base(conn, model=LOCAL_MODEL)
         theses_cur = await conn.execute(
             "select embedding::text from embeddings where entity_type = 'fund_thesis'"
             " and model = %s", (LOCAL_MODEL,),

@@ -32,7 +32,7 @@ from src.agents.embeddings import EmbeddingProvider
 from src.db.queries import bulk_matches as bulk_queries
 from src.db.queries import matches as queries
 from src.db.queries.bulk_matches import Stored, StoredMatch
-from src.services.matching import bulk
+from src.services.matching import bulk, lp_base
 from src.services.matching.engine import (
     KEEP_PER_FUND,
     match_row,
@@ -52,10 +52,10 @@ class Scorer:
     rule_w: queries.Weights
     blend_w: queries.Weights
     keep: int = KEEP_PER_FUND
-    base: bulk.LpBase | None = None
+    base: lp_base.LpBase | None = None
     order_keys: np.ndarray | None = None
     signals: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
-    subsets: dict[tuple[uuid.UUID, ...], bulk.LpBase] = field(default_factory=dict)
+    subsets: dict[tuple[uuid.UUID, ...], lp_base.LpBase] = field(default_factory=dict)
     # Known commitments per LP and strategy, loaded with the base (for the reasons).
     commitments: dict[uuid.UUID, dict[str, int]] = field(default_factory=dict)
 
@@ -70,11 +70,11 @@ class Scorer:
             raise RuntimeError("no active scoring weights: a platform admin must set them")
         return cls(embeddings=embeddings, rule_w=rule_w, blend_w=blend_w, keep=keep)
 
-    async def full_base(self, conn: Conn) -> bulk.LpBase:
+    async def full_base(self, conn: Conn) -> lp_base.LpBase:
         """Every LP, loaded once per worker."""
         if self.base is None:
-            self.base = await bulk.load_lp_base(conn, model=self.embeddings.model)
-            self.order_keys = bulk.id_order(self.base)
+            self.base = await lp_base.load_lp_base(conn, model=self.embeddings.model)
+            self.order_keys = lp_base.id_order(self.base)
             self.commitments = await bulk_queries.commitments_by_strategy(conn)
         return self.base
 
@@ -102,7 +102,7 @@ class Scorer:
 
 def _rows(
     scorer: Scorer,
-    base: bulk.LpBase,
+    base: lp_base.LpBase,
     scores: bulk.FundScores,
     chosen: Sequence[int],
     pinned: set[uuid.UUID],
@@ -209,7 +209,7 @@ async def score_subset(
     """Score only these LPs against the fund and merge them into its stored best."""
     key = tuple(sorted(lp_ids))
     if key not in scorer.subsets:
-        scorer.subsets[key] = await bulk.load_lp_base(conn, model=scorer.embeddings.model,
+        scorer.subsets[key] = await lp_base.load_lp_base(conn, model=scorer.embeddings.model,
                                                       only=key)  # fmt: skip
     base = scorer.subsets[key]
     scores = bulk.score_fund(
