@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -139,6 +139,20 @@ class Chunk:
     pinned: dict[uuid.UUID, set[uuid.UUID]]
     stored: dict[uuid.UUID, Stored]
     signals: dict[int, dict[tuple[str, str], float]]
+    computing: dict[int, asyncio.Future[Computed]] = field(default_factory=dict)
+
+    def start(
+        self, index: int, scorer: Scorer, cosines: dict[uuid.UUID, np.ndarray], now: datetime
+    ) -> None:
+        """Start computing the `index`th full fund in a thread (nothing past the last)."""
+        if index >= len(self.full):
+            return
+        p = self.full[index]
+        assert p.facts is not None
+        self.computing[p.item.id] = asyncio.ensure_future(asyncio.to_thread(
+            compute_full, scorer, p.facts, cosines.get(p.facts.id), self.pinned[p.item.fund_id],
+            self.signals[p.item.id], now, self.stored[p.item.fund_id],
+        ))  # fmt: skip
 
 
 async def _load_chunk(
@@ -173,29 +187,17 @@ async def score_chunk(
     """
     finished: set[int] = set()
     chunk = await _load_chunk(transaction, scorer, items, now)
-    prepared, full = chunk.prepared, chunk.full
-    cosines = await similarities(transaction, scorer, prepared)
-    computing: dict[int, asyncio.Future[Computed]] = {}
-
-    def start(index: int) -> None:
-        if index < len(full):
-            p = full[index]
-            assert p.facts is not None
-            computing[p.item.id] = asyncio.ensure_future(asyncio.to_thread(
-                compute_full, scorer, p.facts, cosines.get(p.facts.id),
-                chunk.pinned[p.item.fund_id], chunk.signals[p.item.id], now,
-                chunk.stored[p.item.fund_id],
-            ))  # fmt: skip
-
-    start(0)
-    position = {p.item.id: n for n, p in enumerate(full)}
+    cosines = await similarities(transaction, scorer, chunk.prepared)
+    computing = chunk.computing
+    chunk.start(0, scorer, cosines, now)
+    position = {p.item.id: n for n, p in enumerate(chunk.full)}
     try:
-        for p in prepared:
+        for p in chunk.prepared:
             if p.item.id in computing:
 
                 async def write(p: Prepared = p) -> bool:
                     computed = await computing.pop(p.item.id)
-                    start(position[p.item.id] + 1)
+                    chunk.start(position[p.item.id] + 1, scorer, cosines, now)
                     return await write_item(transaction, p, computed, worker=worker)
 
                 await guard(p.item, write)

@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 KEEP_PER_FUND: Final = 200
 MODEL_VERSION: Final = "rules-v1"
+# The blend components a rule score uses (the debate's comes later, from the analysts).
+RULE_BLENDED: Final = ("rule", "semantic", "collaborative")
 
 
 class Exclusion(BaseModel):
@@ -323,11 +325,7 @@ def match_row(
             "factors": entries,
             "rule_weights_version": rule_w.version,
             "blend_weights_version": blend_w.version,
-            "blend": {
-                k: v
-                for k, v in blend_w.weights.items()
-                if k in ("rule", "semantic", "collaborative")
-            },
+            "blend": {k: v for k, v in blend_w.weights.items() if k in RULE_BLENDED},
             "embedding_model": fund.model if fund.thesis_vector is not None else None,
             "excluded_by": failed,
         },
