@@ -9,9 +9,12 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from src.db.queries import auth as auth_queries
+from src.db.queries import invitations as invitation_queries
 from src.db.queries import organizations as queries
+from src.db.queries import users as user_queries
+from src.db.queries.invitations import InvitationRow
 from src.db.queries.organizations import OrganizationSummary
-from src.db.queries.users import Conn, insert_audit
+from src.db.queries.users import Conn, MemberRow, insert_audit
 from src.errors import Forbidden, InvalidInput, NotFound
 from src.services import invitations
 from src.services.invitations import IssuedInvitation
@@ -128,6 +131,24 @@ async def set_suspended(
             ip=ip,
         )
     return organization.model_copy(update={"suspended_at": now if suspend else None})
+
+
+class OrganizationTeam(BaseModel):
+    """An organisation as its console page shows it: counts, members, open invitations."""
+
+    organization: OrganizationSummary
+    members: list[MemberRow]
+    invitations: list[InvitationRow]
+
+
+async def team(conn: Conn, user: User, org_id: uuid.UUID) -> OrganizationTeam:
+    """One GP organisation with its members and open invitations (platform admins)."""
+    organization = await get_organization(conn, user, org_id)
+    return OrganizationTeam(
+        organization=organization,
+        members=await user_queries.list_members(conn, org_id=org_id),
+        invitations=await invitation_queries.list_open_invitations(conn, org_id=org_id),
+    )
 
 
 async def count_organizations(conn: Conn, user: User) -> int:

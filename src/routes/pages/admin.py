@@ -9,15 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from src.db.queries import metrics as metric_queries
-from src.db.queries import users as queries
-from src.db.queries.invitations import list_open_invitations
 from src.db.queries.organizations import OrganizationSummary
 from src.deps import ClientIp, Db, Now, PlatformAdmin, PoolDep, SettingsDep
 from src.errors import DomainError
-from src.monitoring.metrics import daily_charts, get_platform_metrics
 from src.routes.forms import field_errors
-from src.services import health, invitations, organizations, users
+from src.services import console, invitations, organizations, users
 from src.services.taxonomy import COUNTRY_NAMES
 from src.services.users import User
 from src.templating import templates
@@ -88,11 +84,8 @@ async def create_organization(
 async def _organization(
     request: Request, db: Db, user: User, org_id: uuid.UUID, status_code: int = 200, **context: Any
 ) -> Response:
-    organization = await organizations.get_organization(db, user, org_id)
-    members = await queries.list_members(db, org_id=org_id)
-    pending = await list_open_invitations(db, org_id=org_id)
-    base = {"user": user, "organization": organization, "members": members,
-            "invitations": pending, "values": {}, "errors": {}}  # fmt: skip
+    page = await organizations.team(db, user, org_id)
+    base = {"user": user, **dict(page), "values": {}, "errors": {}}
     response = templates.TemplateResponse(
         request, "admin/organization.html", {**base, **context}, status_code=status_code
     )
@@ -246,15 +239,10 @@ async def overview(
     request: Request, user: PlatformAdmin, db: Db, pool: PoolDep, settings: SettingsDep
 ) -> Response:
     """The console's front page: health, the week's figures and what needs attention."""
-    context = {
-        "user": user,
-        "health": await health.detailed(pool, settings, request.app.state.providers),
-        "metrics": await get_platform_metrics(db, days=7),
-        "charts": await daily_charts(db),
-        "open_alerts": await metric_queries.recent_alerts(db, limit=100, open_only=True),
-        "organizations": await organizations.count_organizations(db, user),
-    }
-    return templates.TemplateResponse(request, "admin/index.html", context)
+    view = await console.overview(
+        db, user, pool=pool, settings=settings, providers=request.app.state.providers
+    )
+    return templates.TemplateResponse(request, "admin/index.html", {"user": user, **vars(view)})
 
 
 @router.post("/admin/organizations/{org_id}/{change}", response_class=HTMLResponse)
