@@ -33,14 +33,27 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.match_page import MEMBER, sign_in
 from src.config import Settings
 from src.db.embedded import start_embedded
 from src.db.migrate import apply_migrations
 from src.demo.load import load_market
-from src.demo.market import generate_market
+from src.demo.market import DEMO_PASSWORD, generate_market
 from src.main import create_app
 from tests.fakes.server import serve
+
+MEMBER = "member@northlight.example.com"
+
+
+async def sign_in(base: str) -> httpx.AsyncClient:
+    """A client signed in as the demo member (through the login form, with its CSRF token)."""
+    client = httpx.AsyncClient(base_url=base, timeout=30)
+    await client.get("/login")
+    token = client.cookies["lpxgp_csrf"]
+    response = await client.post(
+        "/login", data={"email": MEMBER, "password": DEMO_PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
+    return client
 
 
 async def load(

@@ -14,67 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
-import statistics
-import time
 from pathlib import Path
 
-import httpx
 import psycopg
 
+from bench.load import MEMBER, line, load, sign_in
 from src.config import Settings
 from src.db.embedded import start_embedded
-from src.demo.market import DEMO_PASSWORD
 from src.main import create_app
 from tests.fakes.server import serve
-
-MEMBER = "member@northlight.example.com"
-
-
-async def sign_in(base: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base, timeout=30)
-    await client.get("/login")
-    token = client.cookies["lpxgp_csrf"]
-    response = await client.post(
-        "/login", data={"email": MEMBER, "password": DEMO_PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 303, response.text
-    return client
-
-
-async def hammer(
-    clients: list[httpx.AsyncClient], path: str, seconds: float, think: float = 0.0
-) -> tuple[list[float], list[float]]:
-    """(client-side latencies, server-side latencies from the Server-Timing header), in ms."""
-    samples: list[float] = []
-    server: list[float] = []
-    deadline = time.perf_counter() + seconds
-
-    async def user(client: httpx.AsyncClient) -> None:
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            response = await client.get(path)
-            assert response.status_code == 200, response.status_code
-            samples.append((time.perf_counter() - started) * 1000)
-            server.append(float(response.headers["server-timing"].split("dur=")[1]))
-            if think:
-                await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
-
-    await asyncio.gather(*(user(c) for c in clients))
-    return samples, server
-
-
-def summary(name: str, measured: tuple[list[float], list[float]], seconds: float) -> str:
-    def p50_p95(values: list[float]) -> str:
-        ordered = sorted(values)
-        p95 = ordered[int(0.95 * (len(ordered) - 1))]
-        return f"p50 {statistics.median(ordered):6.1f} ms  p95 {p95:6.1f} ms"
-
-    client, server = measured
-    return (
-        f"{name:<22} {len(client) / seconds:7.1f} req/s  client {p50_p95(client)}"
-        f"  | server {p50_p95(server)}"
-    )
 
 
 async def run(base: str, fund: str, users: int, seconds: float, think: float) -> None:
@@ -82,12 +30,12 @@ async def run(base: str, fund: str, users: int, seconds: float, think: float) ->
     path = f"/funds/{fund}/matches"
     first = await clients[0].get(path)  # computes and stores the fund's matches once
     assert first.status_code == 200
-    health = await hammer(clients, "/health", seconds / 2)
-    page = await hammer(clients, path, seconds, think)
+    health = await load(clients, "/health", seconds / 2)
+    page = await load(clients, path, seconds, think)
     pause = f", {think:g} s think time" if think else ", no think time (closed loop)"
     print(f"{users} concurrent users, {seconds:.0f} s each{pause}")
-    print(summary("/health (baseline)", health, seconds / 2))
-    print(summary("fund match list page", page, seconds))
+    print(line("/health (baseline)", health, seconds / 2))
+    print(line("fund match list page", page, seconds))
     for client in clients:
         await client.aclose()
 
