@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from bs4 import BeautifulSoup
 from fastapi import FastAPI
 
 # A documentation-range address: the "client" every test request comes from.
@@ -46,3 +47,8 @@ async def post_form(
 async def sign_in(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
     """Sign in through the login form; the client keeps the session cookie."""
     return await post_form(http, "/login", {"email": email, "password": password})
+
+
+def link_from(html: str) -> str:
+    """The one-time link a page shows in its `.link-box` (invitations, resets)."""
+    return BeautifulSoup(html, "html.parser").find(class_="link-box").text.strip()

@@ -16,7 +16,7 @@ from src.agents.batch.runner import BatchConfig, Options, Outcome, Worker
 from src.agents.embeddings import LOCAL_DIMS, LOCAL_MODEL, LocalEmbeddings, embed_local, text_hash
 from src.db.tenancy import Pool
 from src.demo.load import load_market
-from src.demo.market import generate_market
+from src.demo.market import demo_logins, generate_market
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2026, 11, 27)
@@ -43,6 +43,11 @@ def load_demo(admin_url: str, *, lps: int = 400, funds: int = 12, seed: int = 3)
                 vector = "[" + ",".join(f"{x:.7f}" for x in _VECTORS[text]) + "]"
                 copy.write_row(["lp_mandate", org_id, LOCAL_MODEL, LOCAL_DIMS, text_hash(text),
                                 vector])  # fmt: skip
+
+
+def demo_email(role: str) -> str:
+    """The demo's first sign-in with this role (platform_admin, admin, member or viewer)."""
+    return next(login.email for login in demo_logins() if login.role == role)
 
 
 def worker(pool: Pool, job: str = "nightly", **config: Any) -> Worker:

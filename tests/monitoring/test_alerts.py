@@ -218,9 +218,9 @@ async def test_the_monthly_cost_breakdown(empty_db, pool, make_settings):
 
 
 async def test_the_console_lists_alerts_costs_and_metrics(empty_db, make_settings):
-    from src.demo.market import DEMO_PASSWORD, demo_logins
+    from src.demo.market import DEMO_PASSWORD
     from src.main import create_app
-    from tests.agents.batch_support import load_demo
+    from tests.agents.batch_support import demo_email, load_demo
     from tests.helpers import post_form, running_client, sign_in
 
     load_demo(empty_db.admin_url, lps=60, funds=6)
@@ -228,7 +228,7 @@ async def test_the_console_lists_alerts_costs_and_metrics(empty_db, make_setting
         alert = f.make_alert(conn, kind="latency", severity="critical",
                              message="p95 latency over the last 15 minutes is 7,200 ms.")  # fmt: skip
         f.make_llm_call(conn, cost_usd=3.25)
-    admin = next(login.email for login in demo_logins() if login.role == "platform_admin")
+    admin = demo_email("platform_admin")
     app = create_app(make_settings(database_url=empty_db.app_url))
     async with running_client(app) as client:
         await sign_in(client, admin, DEMO_PASSWORD)

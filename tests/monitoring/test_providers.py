@@ -14,7 +14,7 @@ from src.agents.embeddings import VOYAGE_ATTEMPTS, EmbeddingUnavailable, VoyageE
 from src.agents.tracing import _otlp_exporter
 from src.auth.providers import InvalidCredentials, ProviderUnavailable
 from src.auth.supabase import SupabaseIdentityProvider
-from src.demo.market import DEMO_PASSWORD, demo_logins
+from src.demo.market import DEMO_PASSWORD
 from src.main import create_app
 from src.monitoring.providers import (
     ProviderStatus,
@@ -22,7 +22,7 @@ from src.monitoring.providers import (
     TrackedTransport,
 )
 from src.storage import StorageUnavailable, SupabaseStorage
-from tests.agents.batch_support import load_demo
+from tests.agents.batch_support import demo_email, load_demo
 from tests.fakes.gotrue import FakeGoTrue
 from tests.fakes.otlp import Collected, otlp_app
 from tests.fakes.server import serve
@@ -140,8 +140,8 @@ def test_langfuse_exports_report_their_result(outcome):
 
 async def test_detailed_health_shows_a_provider_failing_then_recovered(empty_db, make_settings):
     load_demo(empty_db.admin_url, lps=40, funds=4)
-    admin = next(login.email for login in demo_logins() if login.role == "platform_admin")
-    member = next(login.email for login in demo_logins() if login.role == "member")
+    admin = demo_email("platform_admin")
+    member = demo_email("member")
     fake = FakeVoyage(failures=[503] * VOYAGE_ATTEMPTS)
     with serve(fake.app()) as url:
         app = create_app(

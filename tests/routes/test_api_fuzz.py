@@ -16,9 +16,9 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from src.demo.market import DEMO_PASSWORD, demo_logins
+from src.demo.market import DEMO_PASSWORD
 from src.main import create_app
-from tests.agents.batch_support import load_demo
+from tests.agents.batch_support import demo_email, load_demo
 from tests.fakes.server import serve
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
@@ -36,7 +36,7 @@ def served(empty_db, make_settings):
 
 def test_no_generated_request_gets_a_server_error(served):
     app, url = served
-    member = next(login.email for login in demo_logins() if login.role == "member")
+    member = demo_email("member")
     signed_in = httpx.post(f"{url}/api/v1/auth/login",
                            json={"email": member, "password": DEMO_PASSWORD})  # fmt: skip
     assert signed_in.status_code == 200

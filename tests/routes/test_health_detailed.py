@@ -5,10 +5,10 @@ from __future__ import annotations
 import psycopg
 
 from src.db.migrate import discover
-from src.demo.market import DEMO_PASSWORD, demo_logins
+from src.demo.market import DEMO_PASSWORD
 from src.main import create_app
 from tests import factories as f
-from tests.agents.batch_support import load_demo
+from tests.agents.batch_support import demo_email, load_demo
 from tests.helpers import PASSWORD, running_client, sign_in
 
 
@@ -28,8 +28,8 @@ async def test_detailed_health_reports_every_part(empty_db, make_settings):
         f.make_batch_run(conn, job="nightly", status="failed", summary="nightly failed: 1 item")
         fund = conn.execute("select id from funds where status = 'raising' limit 1").fetchone()[0]
         f.make_llm_call(conn, status="error", error="HTTP 503: fake", cost_usd=0.25)
-    admin = next(login.email for login in demo_logins() if login.role == "platform_admin")
-    member = next(login.email for login in demo_logins() if login.role == "member")
+    admin = demo_email("platform_admin")
+    member = demo_email("member")
     app = create_app(make_settings(database_url=empty_db.app_url, openrouter_api_key="sk-or-x",
                                    llm_daily_budget_usd=50))  # fmt: skip
     async with running_client(app) as client:

@@ -7,15 +7,11 @@ import asyncio
 import psycopg
 from bs4 import BeautifulSoup
 
-from src.demo.market import DEMO_PASSWORD, demo_logins
+from src.demo.market import DEMO_PASSWORD
 from src.main import create_app
 from tests import factories as f
-from tests.agents.batch_support import load_demo, scalar
+from tests.agents.batch_support import demo_email, load_demo, scalar
 from tests.helpers import PASSWORD, post_form, running_client, sign_in
-
-
-def platform_login() -> str:
-    return next(login.email for login in demo_logins() if login.role == "platform_admin")
 
 
 async def test_runs_list_detail_and_a_worker_started_from_the_console(empty_db, make_settings):
@@ -31,7 +27,7 @@ async def test_runs_list_detail_and_a_worker_started_from_the_console(empty_db, 
     app = create_app(make_settings(database_url=empty_db.app_url, batch_deadline_utc=None,
                                    batch_debates_per_fund=1, batch_pitches_per_fund=1))  # fmt: skip
     async with running_client(app) as client:
-        await sign_in(client, platform_login(), DEMO_PASSWORD)
+        await sign_in(client, demo_email("platform_admin"), DEMO_PASSWORD)
         page = await client.get("/admin/batch")
         assert page.status_code == 200 and "Incremental (every 4 hours)" in page.text
         assert "1 failed" in page.text

@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests import factories as f
-from tests.helpers import PASSWORD, SESSION_COOKIE, post_form, running_client, sign_in
+from tests.helpers import PASSWORD, SESSION_COOKIE, link_from, post_form, running_client, sign_in
 
 
 @pytest.fixture
@@ -41,10 +41,6 @@ def team(service):
         "admin_person": person(admin),
         "member_person": person(member),
     }
-
-
-def link_from(html: str) -> str:
-    return BeautifulSoup(html, "html.parser").find(class_="link-box").text.strip()
 
 
 async def invite(client, email: str, role: str = "member"):
