@@ -45,7 +45,7 @@ from src.agents.batch.model import next_deadline as next_deadline
 from src.agents.embeddings import EmbeddingProvider
 from src.agents.llm import LlmClient
 from src.db.queries import batch as queue
-from src.db.queries import batch_plan
+from src.db.queries import batch_plan, metrics
 from src.db.queries.batch import Item, Run
 from src.db.tenancy import Pool, service_transaction
 
@@ -362,14 +362,15 @@ class Worker:
             return
         logger.info("batch_finished", extra={"run_id": str(run.id), "status": status})
         if failed:
-            await queue.insert_alert(
-                conn, kind="batch_failed", severity="critical",
+            await metrics.open_incident(
+                conn, incident=f"batch_failed:{run.id}", kind="batch_failed", severity="critical",
                 message=f"The {self.job} run failed {failed} item(s). {summary}",
                 details={"run_id": str(run.id), "failed": failed},
             )  # fmt: skip
         if past_deadline:
-            await queue.insert_alert(
-                conn, kind="batch_deadline", severity="warning",
+            await metrics.open_incident(
+                conn, incident=f"batch_deadline:{run.id}", kind="batch_deadline",
+                severity="warning",
                 message=f"The {self.job} run reached its deadline with {deferred} item(s) left"
                 " for the next run.",
                 details={"run_id": str(run.id), "deferred": deferred,

@@ -349,17 +349,6 @@ async def last_success(conn: Conn, jobs: Sequence[str]) -> datetime | None:
     return row[0] if row else None
 
 
-async def insert_alert(
-    conn: Conn, *, kind: str, severity: str, message: str, details: dict[str, Any]
-) -> None:
-    """An alert for the platform admins (sent on by the monitoring job)."""
-    await conn.execute(
-        "insert into public.alerts (kind, severity, message, details)"
-        " values (%(k)s, %(s)s, %(m)s, %(d)s)",
-        {"k": kind, "s": severity, "m": message, "d": Jsonb(details)},
-    )
-
-
 async def list_runs(conn: Conn, *, limit: int = 50) -> list[Run]:
     """The latest runs, newest first."""
     cur = conn.cursor(row_factory=class_row(Run))
