@@ -30,7 +30,7 @@ class Overview:
     health: DetailedHealth
     metrics: PlatformMetrics
     charts: list[tuple[str, Markup]]
-    open_alerts: list[dict[str, Any]]
+    unhandled_alerts: list[dict[str, Any]]
     organizations: int
 
 
@@ -42,7 +42,7 @@ async def overview(
         health=await health.detailed(pool, settings, providers),
         metrics=await get_platform_metrics(conn, days=7),
         charts=await daily_charts(conn),
-        open_alerts=await queries.recent_alerts(conn, limit=ALERTS_SHOWN, open_only=True),
+        unhandled_alerts=await queries.recent_alerts(conn, limit=ALERTS_SHOWN, unhandled_only=True),
         organizations=await organizations.count_organizations(conn, user),
     )
 

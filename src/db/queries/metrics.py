@@ -257,14 +257,21 @@ async def mark_incident_sent(conn: Conn, *, incident: str) -> None:
     )
 
 
-async def recent_alerts(conn: Conn, *, limit: int, open_only: bool = False) -> list[dict[str, Any]]:
-    """The latest alerts, open ones first (or only the open ones)."""
+async def recent_alerts(
+    conn: Conn, *, limit: int, unhandled_only: bool = False
+) -> list[dict[str, Any]]:
+    """The latest alerts, open ones first (or only those open and not yet acknowledged).
+
+    A condition's alert resolves when the condition clears; an event's (a failed batch run,
+    a spent budget) never does, so acknowledging it is what takes it off the front page.
+    """
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
         "select id, kind, severity, message, created_at, sent_at, resolved_at, acknowledged_at"
-        " from public.alerts where not %(open_only)s or resolved_at is null"
+        " from public.alerts"
+        " where not %(unhandled)s or (resolved_at is null and acknowledged_at is null)"
         " order by resolved_at is not null, created_at desc limit %(n)s",
-        {"n": limit, "open_only": open_only},
+        {"n": limit, "unhandled": unhandled_only},
     )
     return await cur.fetchall()
 

@@ -41,14 +41,20 @@ def rows(html: str) -> dict[str, str]:
     }
 
 
-async def test_the_overview_shows_health_figures_and_open_alerts(client, service, platform):
+async def test_the_overview_shows_health_figures_and_alerts_needing_attention(
+    client, service, platform
+):
     f.make_alert(
         service, message="Nightly batch failed: 2 items", incident=f"batch_failed:{uuid.uuid4()}"
     )
     f.make_alert(service, message="Resolved long ago", incident=f"batch_failed:{uuid.uuid4()}",
                  resolved_at=datetime.now(UTC))  # fmt: skip
-    still_open = service.execute("select count(*) from alerts where resolved_at is null")
-    open_count = still_open.fetchone()[0]
+    # An event (a failed run) never resolves: acknowledging it takes it off the front page.
+    f.make_alert(service, message="Seen by an admin", incident=f"batch_failed:{uuid.uuid4()}",
+                 acknowledged_at=datetime.now(UTC))  # fmt: skip
+    unhandled = service.execute(
+        "select count(*) from alerts where resolved_at is null and acknowledged_at is null"
+    ).fetchone()[0]
     await sign_in(client, platform)
     response = await client.get("/admin")
     assert response.status_code == 200
@@ -57,7 +63,9 @@ async def test_the_overview_shows_health_figures_and_open_alerts(client, service
     assert table["OpenRouter"] == "OpenRouter not configured"
     assert table["Voyage"] == "Voyage not configured"
     assert "Nightly batch failed: 2 items" in response.text
-    assert f"{open_count} open alert" in response.text  # resolved ones are not counted
+    noun = "alert needs" if unhandled == 1 else "alerts need"
+    assert f"{unhandled} {noun} attention" in response.text  # resolved or seen: not counted
+    assert "Seen by an admin" not in response.text
     assert "Active users" in table and "Reviews" in table
     assert response.text.count('<svg class="chart"') == 6 and "Requests per day" in response.text
     page = BeautifulSoup(response.text, "html.parser")
