@@ -179,3 +179,48 @@ async def test_a_platform_admin_invites_resends_and_revokes_for_an_organisation(
     assert service.execute(
         "select count(*) from invitations where id = %s and revoked_at is null", (elsewhere,)
     ).fetchone() == (1,)
+
+
+async def test_a_suspended_organisation_is_shut_out_by_rls_until_reactivated(
+    app, client, service, platform, org, clock
+):
+    fund = f.make_fund(service, org_id=org["id"], name=f.unique("Suspended Fund"))
+    base = f"/admin/organizations/{org['id']}"
+    async with running_client(app) as member:
+        await sign_in(member, org["member"]["email"])
+        assert (await member.get(f"/funds/{fund}")).status_code == 200
+        await sign_in(client, platform)
+        done = await post_form(client, f"{base}/suspend")
+        assert done.status_code == 200 and "is suspended" in done.text
+        assert "Reactivate organisation" in done.text
+        listed = await client.get("/admin/organizations")
+        name = service.execute("select name from organizations where id = %s", (org["id"],))
+        assert f'{name.fetchone()[0]}</a> <span class="label label--avoid">suspended' in listed.text
+        # Signed out at once; signing in again gives no organisation and no fund.
+        after = await member.get("/dashboard")
+        assert after.status_code == 303 and after.headers["location"].startswith("/login")
+        clock.advance(seconds=2)
+        await sign_in(member, org["member"]["email"])
+        assert "LPxGP account is suspended" in (await member.get("/dashboard")).text
+        assert (await member.get(f"/api/v1/funds/{fund}")).status_code in (403, 404)
+        # Row-level security itself hides the organisation's rows from its members.
+        user_id = service.execute(
+            "select auth_user_id from people where id = %s", (org["member"]["person"],)
+        ).fetchone()[0]
+        with service.transaction():
+            service.execute(
+                "select set_config('request.jwt.claims', %s, true),"
+                " set_config('role', 'authenticated', true)",
+                (f'{{"sub": "{user_id}", "role": "authenticated"}}',),
+            )
+            visible = service.execute("select count(*) from funds where id = %s", (fund,))
+            assert visible.fetchone() == (0,)
+            service.execute("reset role")
+        again = await post_form(client, f"{base}/reactivate")
+        assert "is active again" in again.text
+        clock.advance(seconds=2)
+        await sign_in(member, org["member"]["email"])
+        assert (await member.get(f"/funds/{fund}")).status_code == 200
+    actions = [r[0] for r in service.execute(
+        "select action from audit_log where entity_id = %s::text order by id", (org["id"],))]  # fmt: skip
+    assert actions[-2:] == ["organization.suspended", "organization.reactivated"]
